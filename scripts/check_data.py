@@ -27,7 +27,7 @@ def main(argv: list[str]) -> int:
     for f in files:
         try:
             g.parse(f, format="turtle")
-        except Exception as exc:  # report every file, not just the first
+        except Exception as exc:  # noqa: BLE001 - report every file, not just the first
             problems.append(f"{f.relative_to(ROOT)}: parse error: {exc}")
     if problems:
         print("\n".join(problems))
@@ -40,8 +40,15 @@ def main(argv: list[str]) -> int:
                 continue
             t = str(term)
             if t.startswith(TPD) and term not in typed:
-                problems.append(f"dangling: {term.n3(g.namespace_manager)} is used but has no rdf:type (in {s.n3(g.namespace_manager)} {p.n3(g.namespace_manager)})")
-            if t.startswith((TPPO, TPV)) and term not in defined_terms and not t[len(TPPO):][:1].isdigit() and t != TPPO:
+                problems.append(
+                    f"dangling: {term.n3(g.namespace_manager)} is used but has no rdf:type (in {s.n3(g.namespace_manager)} {p.n3(g.namespace_manager)})"
+                )
+            if (
+                t.startswith((TPPO, TPV))
+                and term not in defined_terms
+                and not t[len(TPPO) :][:1].isdigit()
+                and t != TPPO
+            ):
                 problems.append(f"undefined term: {term.n3(g.namespace_manager)}")
     entity_classes = {c for c in g.transitive_subjects(RDFS.subClassOf, URIRef(TPPO + "Entity"))}
     for s in sorted(typed, key=str):

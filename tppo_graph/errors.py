@@ -1,0 +1,60 @@
+"""One exception family for tppo-graph: every user error is a one-line message with a known exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "DataSelectionError",
+    "GraphParseError",
+    "OutputError",
+    "TppoGraphError",
+    "UsageError",
+]
+
+
+class TppoGraphError(Exception):
+    """Base class; ``str()`` is the one-line message shown to users, ``exit_code`` the process status."""
+
+    #: exit status of the CLI for this error (2 = bad input or usage, as in pySHACL's table)
+    exit_code: int = 2
+
+
+class UsageError(TppoGraphError):
+    """A parameter or option value the toolkit cannot use; the message names the parameter."""
+
+
+class DataSelectionError(TppoGraphError):
+    """A ``--data`` path that does not exist or holds no RDF files."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class GraphParseError(TppoGraphError):
+    """A syntax error in a data file, located as ``file:line:column``."""
+
+    def __init__(self, path: str | Path, line: int | None, column: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.column = column
+        self.message = " ".join(message.split())  # one line, whatever the parser produced
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class OutputError(TppoGraphError):
+    """An output file that cannot be written."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        super().__init__(f"{self.path}: cannot write: {reason}")

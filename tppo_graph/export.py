@@ -1,0 +1,87 @@
+"""Serialise the whole graph (ontology + data) in a standard format, written atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import OutputError, UsageError
+from .graph import load_store
+from .namespaces import PREFIXES
+
+__all__ = ["EXPORT_FORMATS", "ExportResult", "export", "write_atomic"]
+
+#: format name -> (pyoxigraph format, whether the output is a dataset with named graphs)
+EXPORT_FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
+    "ttl": (ox.RdfFormat.TURTLE, False),
+    "nt": (ox.RdfFormat.N_TRIPLES, False),
+    "jsonld": (ox.RdfFormat.JSON_LD, False),
+    "rdfxml": (ox.RdfFormat.RDF_XML, False),
+    "trig": (ox.RdfFormat.TRIG, True),
+    "nq": (ox.RdfFormat.N_QUADS, True),
+}
+# rdf:type etc. are written in full by serialisers without a binding; sh: and vann: are not used by the data.
+_EXPORT_PREFIXES = {p: ns for p, ns in PREFIXES.items() if p not in ("sh", "tpsh")}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What was exported: the format, the number of statements, and where (``path`` None = returned bytes)."""
+
+    format: str
+    statements: int
+    path: str | None
+    content: bytes | None = None
+
+
+def write_atomic(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` so that readers see the old file or the new one, never a partial one."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path()
+    if not directory.is_dir():
+        raise OutputError(path, f"directory {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(path, exc.strerror or str(exc)) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export(
+    fmt: str = "ttl",
+    output: str | Path | None = None,
+    data: Sequence[str | Path] | None = None,
+) -> ExportResult:
+    """Serialise ontology + data. ``trig``/``nq`` keep the ontology and the data in two named graphs.
+
+    :param fmt: one of :data:`EXPORT_FORMATS`.
+    :param output: file to write atomically; ``None`` returns the bytes in the result.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"--format: unknown export format {fmt!r} (choose from: {', '.join(EXPORT_FORMATS)})")
+    rdf_format, dataset = EXPORT_FORMATS[fmt]
+    store = load_store(data, named_graphs=dataset)
+    if dataset:
+        statements: list[ox.Quad] | list[ox.Triple] = list(store)
+    else:
+        statements = [q.triple for q in store]
+    prefixes = None if fmt in ("nt", "nq") else _EXPORT_PREFIXES  # line formats have no prefixes
+    content = ox.serialize(statements, format=rdf_format, prefixes=prefixes)
+    assert content is not None
+    if output is None:
+        return ExportResult(fmt, len(statements), None, content)
+    write_atomic(Path(output), content)
+    return ExportResult(fmt, len(statements), str(output))

@@ -1,0 +1,124 @@
+"""Where the bundled ontology, shapes, graph data and saved queries live, and which files a run uses.
+
+The data folders sit at the top of the repository (``ontology/``, ``graph_data/``, ``queries/``) and are copied
+into the wheel as ``tppo_graph/_data/...``; this module is the only place that knows both layouts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .errors import DataSelectionError
+
+__all__ = [
+    "BUNDLED",
+    "DATA_ENV",
+    "RDF_EXTENSIONS",
+    "GraphFiles",
+    "bundled_root",
+    "graph_files",
+    "rdf_format_name",
+    "shape_files",
+]
+
+#: the special ``--data`` value that stands for the bundled graph data
+BUNDLED = "bundled"
+#: environment variable equivalent to ``--data`` (paths separated by os.pathsep)
+DATA_ENV = "TPPO_GRAPH_DATA"
+#: file extension -> format name (pyoxigraph / rdflib agree on these media types)
+RDF_EXTENSIONS: dict[str, str] = {
+    ".ttl": "turtle",
+    ".nt": "ntriples",
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".jsonld": "jsonld",
+    ".rdf": "rdfxml",
+    ".owl": "rdfxml",
+}
+ONTOLOGY_FILES = ("tppo.ttl", "vocabularies.ttl")
+SHAPES_FILES = ("shapes.ttl", "prefixes.ttl")
+
+
+@cache
+def bundled_root() -> Path:
+    """The folder holding ``ontology/``, ``graph_data/`` and ``queries/``.
+
+    In an installed wheel that is ``tppo_graph/_data``; in a checkout or an editable install (where hatch maps
+    only the package folder) it is the repository root, one level above this package.
+    """
+    here = Path(__file__).resolve().parent
+    packaged = here / "_data"
+    if (packaged / "ontology").is_dir():
+        return packaged
+    return here.parent
+
+
+@dataclass(frozen=True)
+class GraphFiles:
+    """The files one run reads: the ontology (always bundled), the data, and the shapes."""
+
+    ontology: tuple[Path, ...]
+    data: tuple[Path, ...]
+    shapes: tuple[Path, ...]
+
+    @property
+    def graph(self) -> tuple[Path, ...]:
+        """Ontology and data: what ``export``, ``stats`` and queries see as the graph."""
+        return self.ontology + self.data
+
+
+def rdf_format_name(path: Path) -> str:
+    """The RDF format of ``path`` by its extension; a clear error for anything else."""
+    fmt = RDF_EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(RDF_EXTENSIONS))
+        raise DataSelectionError(path, f"not an RDF file by its extension (known: {known})")
+    return fmt
+
+
+def _expand(entry: str | Path) -> list[Path]:
+    if str(entry) == BUNDLED:
+        entry = bundled_root() / "graph_data"
+    path = Path(entry).expanduser()
+    if path.is_dir():
+        found = sorted(p for p in path.iterdir() if p.suffix.lower() in RDF_EXTENSIONS and p.is_file())
+        if not found:
+            raise DataSelectionError(path, "directory holds no RDF files (.ttl, .nt, .nq, .trig, .jsonld, .rdf)")
+        return found
+    if not path.exists():
+        raise DataSelectionError(path, "no such file or directory")
+    rdf_format_name(path)
+    return [path]
+
+
+def shape_files() -> tuple[Path, ...]:
+    """The SHACL shapes and the prefix declarations their SPARQL constraints use."""
+    root = bundled_root() / "ontology"
+    return tuple(root / name for name in SHAPES_FILES)
+
+
+def graph_files(data: Sequence[str | Path] | None = None) -> GraphFiles:
+    """Resolve a data selection to files.
+
+    ``data`` lists files or directories (``"bundled"`` is the bundled graph data); ``None`` means the
+    ``TPPO_GRAPH_DATA`` environment variable if set, else the bundled data. The ontology and shapes are always the
+    bundled ones: a user's extension is data written against them.
+    """
+    if data is None:
+        env = os.environ.get(DATA_ENV)
+        data = [p for p in env.split(os.pathsep) if p] if env else [BUNDLED]
+    files: list[Path] = []
+    for entry in data:
+        for path in _expand(entry):
+            if path not in files:  # the same file twice would only double-count in stats
+                files.append(path)
+    root = bundled_root()
+    return GraphFiles(
+        ontology=tuple(root / "ontology" / name for name in ONTOLOGY_FILES),
+        data=tuple(files),
+        shapes=shape_files(),
+    )
