@@ -141,5 +141,186 @@ def export(data: tuple[str, ...], fmt: str, output: Path | None) -> None:
         click.echo(f"Wrote {result.statements:,} statements ({result.format}) to {result.path}", err=True)
 
 
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    from .errors import UsageError
+
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--param: expected NAME=VALUE, got {pair!r}")
+        params[name.strip()] = value
+    return params
+
+
+def result_options(func: F) -> F:
+    """Options shared by ``query`` and ``sparql``: output format, label language, sources, output file."""
+    from .render import RESULT_FORMATS
+
+    for option in reversed(
+        [
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(RESULT_FORMATS),
+                default="table",
+                show_default=True,
+                help="table/md: labels instead of IRIs; json: W3C SPARQL 1.1 Query Results JSON; "
+                "csv/tsv: the W3C CSV and TSV formats.",
+            ),
+            click.option(
+                "--lang",
+                type=click.Choice(["id", "en"]),
+                default="en",
+                show_default=True,
+                help="Language of labels in tables (and of a query's 'lang' parameter).",
+            ),
+            click.option("--with-sources", is_flag=True, help="Add the sources of each row's subject."),
+            click.option(
+                "-o",
+                "--output",
+                type=click.Path(dir_okay=False, path_type=Path),
+                default=None,
+                help="Write to FILE (atomically) instead of standard output.",
+            ),
+            data_option,
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _emit_result(result: Any, fmt: str, lang: str, output: Path | None, store: Any) -> None:
+    from .export import write_atomic
+    from .queries import iter_iris, labels_for
+    from .render import render_result
+
+    labels = labels_for(store, iter_iris(result), lang) if fmt in ("table", "md") else None
+    text = render_result(result, fmt, labels)
+    if output is None:
+        _emit(text)
+        return
+    write_atomic(output, text if isinstance(text, bytes) else text.encode("utf-8"))
+    click.echo(f"Wrote {len(result)} result(s) ({fmt}) to {output}", err=True)
+
+
+def _query_help(query: Any) -> str:
+    from .render import render_table
+
+    out = [f"Usage: tppo-graph query {query.name} [--param NAME=VALUE ...] [OPTIONS]\n\n", f"  {query.summary}\n\n"]
+    out.extend(f"  {line}\n" for line in click.wrap_text(query.description, 76).splitlines())
+    if query.tags:
+        out.append(f"\n  Tags: {', '.join(query.tags)}\n")
+    if query.params:
+        rows = []
+        for p in query.params:
+            allowed = p.scheme or p.cls or (", ".join(p.values) if p.values else "")
+            rows.append([p.name, p.type, "yes" if p.required else "no", p.default or "", allowed, p.description])
+        out.append("\nParameters:\n")
+        out.append(render_table(["name", "type", "required", "default", "allowed", "description"], rows))
+    else:
+        out.append("\nParameters: none\n")
+    out.append(f"\nFile: {query.path}\n")
+    return "".join(out)
+
+
+@main.command("queries")
+@click.option("--tag", default=None, help="Only queries with this tag.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def queries_command(tag: str | None, fmt: str) -> None:
+    """List the saved queries with their titles and parameters.
+
+    Example: tppo-graph queries --tag gaps
+    """
+    from .queries import list_queries
+    from .render import render_json, render_table
+
+    found = list_queries(tag)
+    if fmt == "json":
+        _emit(
+            render_json(
+                [
+                    {
+                        "name": q.name,
+                        "summary": q.summary,
+                        "description": q.description,
+                        "tags": list(q.tags),
+                        "params": [p.__dict__ for p in q.params],
+                    }
+                    for q in found
+                ]
+            )
+        )
+        return
+    rows = [[q.name, q.summary, ", ".join(q.tags), ", ".join(p.name for p in q.params)] for q in found]
+    _emit(render_table(["name", "summary", "tags", "params"], rows))
+
+
+@main.command("query", add_help_option=False)
+@click.argument("name", required=False)
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A parameter value (repeatable).")
+@result_options
+@click.option("--show-sparql", is_flag=True, help="Print the query with its PREFIX block instead of running it.")
+@click.option("-h", "--help", "show_help", is_flag=True, help="Show this message (with NAME: that query's help).")
+@click.pass_context
+def query_command(
+    ctx: click.Context,
+    name: str | None,
+    params: tuple[str, ...],
+    fmt: str,
+    lang: str,
+    with_sources: bool,
+    output: Path | None,
+    data: tuple[str, ...],
+    show_sparql: bool,
+    show_help: bool,
+) -> None:
+    """Run a saved query (see `tppo-graph queries`); `query NAME --help` explains that query.
+
+    Example: tppo-graph query palermo-obligations-without-bilateral-mechanism --format csv
+    """
+    from .engine import open_store
+    from .queries import get_query, run_query, standalone_text
+
+    if name is None:
+        click.echo(ctx.get_help())
+        ctx.exit(0 if show_help else EXIT_BAD_INPUT)
+    saved = get_query(name)
+    if show_help:
+        _emit(_query_help(saved))
+        return
+    if show_sparql:
+        _emit(standalone_text(saved))
+        return
+    store = open_store(_data(data))
+    result = run_query(name, store=store, lang=lang, with_sources=with_sources, **_parse_params(params))
+    _emit_result(result, fmt, lang, output, store)
+
+
+@main.command("sparql")
+@click.argument("text", metavar="QUERY|@FILE")
+@result_options
+def sparql_command(
+    text: str, fmt: str, lang: str, with_sources: bool, output: Path | None, data: tuple[str, ...]
+) -> None:
+    """Run an ad-hoc SPARQL query (read-only); the catalogue prefixes are predeclared.
+
+    Example: tppo-graph sparql 'SELECT ?s WHERE { ?s a tppo:State }'
+    """
+    from .engine import open_store
+    from .errors import UsageError
+    from .queries import sparql
+
+    if text.startswith("@"):
+        path = Path(text[1:])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read query file: {exc.strerror or exc}") from None
+    store = open_store(_data(data))
+    result = sparql(text, store=store, with_sources=with_sources)
+    _emit_result(result, fmt, lang, output, store)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,7 +8,10 @@ __all__ = [
     "DataSelectionError",
     "GraphParseError",
     "OutputError",
+    "QueryDefinitionError",
+    "QueryError",
     "TppoGraphError",
+    "UnknownQueryError",
     "UsageError",
 ]
 
@@ -58,3 +61,27 @@ class OutputError(TppoGraphError):
     def __init__(self, path: str | Path, reason: str) -> None:
         self.path = str(path)
         super().__init__(f"{self.path}: cannot write: {reason}")
+
+
+class QueryError(TppoGraphError):
+    """A query that cannot run: malformed SPARQL (with its position), an update where only queries are allowed."""
+
+
+class QueryDefinitionError(TppoGraphError):
+    """A saved query file whose header or body is malformed, located as ``file:line``."""
+
+    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class UnknownQueryError(TppoGraphError):
+    """A saved-query name that is not in the catalogue; suggests the closest names."""
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        self.name = name
+        self.suggestions = suggestions
+        hint = f" (did you mean: {', '.join(suggestions)}?)" if suggestions else " (tppo-graph queries lists them)"
+        super().__init__(f"unknown query '{name}'{hint}")

@@ -19,7 +19,7 @@ from .resources import GraphFiles, graph_files, rdf_format_name
 if TYPE_CHECKING:
     import rdflib
 
-__all__ = ["iter_quads", "load_graph", "load_store", "parse_file", "to_rdflib"]
+__all__ = ["iter_quads", "load_graph", "load_rdflib_files", "load_store", "ox_format", "parse_file", "to_rdflib"]
 
 _OX_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -29,6 +29,11 @@ _OX_FORMATS = {
     "jsonld": ox.RdfFormat.JSON_LD,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
+
+
+def ox_format(path: Path) -> ox.RdfFormat:
+    """The pyoxigraph format of an RDF file, by its extension."""
+    return _OX_FORMATS[rdf_format_name(path)]
 
 
 def _located(path: Path, exc: SyntaxError) -> GraphParseError:
@@ -49,7 +54,7 @@ def _display(path: Path) -> str:
 
 def parse_file(path: Path) -> Iterator[ox.Quad]:
     """Parse one RDF file; a syntax error becomes :class:`GraphParseError` naming ``file:line:column``."""
-    fmt = _OX_FORMATS[rdf_format_name(path)]
+    fmt = ox_format(path)
     try:
         # Materialised so that a syntax error is raised here, before the caller has used any triple.
         quads = list(ox.parse(path=path, format=fmt))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BASE", "DATA_GRAPH", "ONTOLOGY_GRAPH", "PREFIXES", "TPD", "TPPO", "TPSH", "TPV"]
+__all__ = ["BASE", "DATA_GRAPH", "ONTOLOGY_GRAPH", "PREFIXES", "TPD", "TPPO", "TPSH", "TPV", "compact"]
 
 #: the one base namespace under which every tppo-graph IRI is minted
 BASE = "https://w3id.org/tppo/"
@@ -36,3 +36,12 @@ PREFIXES: dict[str, str] = {
     "sh": "http://www.w3.org/ns/shacl#",
     "vann": "http://purl.org/vocab/vann/",
 }
+
+
+def compact(iri: str) -> str:
+    """``https://w3id.org/tppo/def/Obligation`` -> ``tppo:Obligation``; ``<iri>`` when no prefix fits."""
+    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
+    if best is None:
+        return f"<{iri}>" if "://" in iri else iri
+    prefix = next(p for p, ns in PREFIXES.items() if ns == best)
+    return f"{prefix}:{iri[len(best) :]}"

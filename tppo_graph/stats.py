@@ -10,10 +10,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from .graph import load_store
-from .namespaces import PREFIXES, TPD, TPPO, TPV
+from .namespaces import PREFIXES, TPD, TPPO, TPV, compact
 from .resources import graph_files
 
-__all__ = ["GraphStats", "LabelCoverage", "compact", "stats"]
+__all__ = ["GraphStats", "LabelCoverage", "stats"]
 
 _PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
@@ -41,15 +41,6 @@ class GraphStats:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def compact(iri: str) -> str:
-    """``https://w3id.org/tppo/def/Obligation`` -> ``tppo:Obligation`` (CURIE when a prefix fits)."""
-    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
-    if best is None:
-        return iri
-    prefix = next(p for p, ns in PREFIXES.items() if ns == best)
-    return f"{prefix}:{iri[len(best) :]}"
 
 
 def _rows(store: ox.Store, query: str) -> list[dict[str, Any]]:
