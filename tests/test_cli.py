@@ -107,3 +107,102 @@ def test_unknown_choice_is_a_usage_error(runner):
     result = runner.invoke(main, ["export", "--format", "docx"])
     assert result.exit_code == 2
     assert "docx" in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# queries, query, sparql
+# ---------------------------------------------------------------------------------------------
+
+HEADLINE = "palermo-obligations-without-bilateral-mechanism"
+
+
+def test_queries_lists_the_catalogue(runner):
+    from tppo_graph.queries import list_queries
+
+    result = runner.invoke(main, ["queries"])
+    assert result.exit_code == 0
+    for query in list_queries():
+        assert query.name in result.output
+    data = json.loads(runner.invoke(main, ["queries", "--tag", "gaps", "--format", "json"]).output)
+    assert data and all("gaps" in q["tags"] for q in data)
+
+
+def test_query_help_shows_that_querys_parameters(runner):
+    result = runner.invoke(main, ["query", HEADLINE, "--help"])
+    assert result.exit_code == 0
+    assert "state_a" in result.output and "tppo:State" in result.output and "Competency question 1" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["json", "tsv"])
+def test_query_output_is_valid_w3c_results(runner, fmt):
+    import pyoxigraph as ox
+
+    result = runner.invoke(main, ["query", HEADLINE, "--format", fmt])
+    assert result.exit_code == 0, result.output
+    kind = {"json": ox.QueryResultsFormat.JSON, "tsv": ox.QueryResultsFormat.TSV}
+    parsed = ox.parse_query_results(result.stdout_bytes, format=kind[fmt])
+    assert [v.value for v in parsed.variables][:2] == ["obligation", "provision"]
+    assert len(list(parsed)) > 0
+
+
+def test_query_csv_follows_the_w3c_csv_format(runner):
+    import csv
+    import io
+
+    result = runner.invoke(main, ["query", HEADLINE, "--format", "csv"])
+    assert b"\r\n" in result.stdout_bytes  # the W3C format uses CRLF line ends
+    rows = list(csv.reader(io.StringIO(result.stdout_bytes.decode("utf-8"))))
+    as_json = json.loads(runner.invoke(main, ["query", HEADLINE, "--format", "json"]).output)
+    assert rows[0] == as_json["head"]["vars"]
+    assert len(rows) - 1 == len(as_json["results"]["bindings"])
+    assert rows[1][0].startswith("https://w3id.org/tppo/id/obl-palermo-protocol-")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_table_shows_labels_in_the_chosen_language(runner, lang):
+    result = runner.invoke(main, ["query", HEADLINE, "--lang", lang, "--format", "md"])
+    assert result.exit_code == 0
+    word = "Pemulangan" if lang == "id" else "Repatriation"
+    assert word in result.output or ("Repatriasi" in result.output and lang == "id")
+    assert "https://w3id.org/" not in result.output
+
+
+def test_query_writes_a_file(runner, tmp_path: Path):
+    out = tmp_path / "gaps.csv"
+    result = runner.invoke(main, ["query", HEADLINE, "--format", "csv", "-o", str(out)])
+    assert result.exit_code == 0
+    assert out.read_text(encoding="utf-8").startswith("obligation,provision")
+
+
+def test_show_sparql_is_runnable_elsewhere(runner):
+    from rdflib.plugins.sparql import prepareQuery
+
+    result = runner.invoke(main, ["query", HEADLINE, "--show-sparql"])
+    assert result.exit_code == 0 and result.output.startswith("PREFIX ")
+    prepareQuery(result.output)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["query", "palermo-gaps"], "unknown query 'palermo-gaps' (did you mean:"),
+        (["query", HEADLINE, "-p", "state_a=tpd:nowhere"], "parameter 'state_a'"),
+        (["query", HEADLINE, "-p", "colour=red"], "unknown parameter 'colour'"),
+        (["query", HEADLINE, "-p", "state_a"], "--param: expected NAME=VALUE"),
+        (["sparql", "SELECT * WHERE { ?s ?p }"], "SPARQL syntax error at 1:"),
+        (["sparql", "INSERT DATA { <urn:a> <urn:b> <urn:c> }"], "read-only"),
+        (["sparql", "@/no/such/query.rq"], "cannot read query file"),
+    ],
+)
+def test_query_errors_are_one_line(runner, args, needle):
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert needle in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_sparql_from_file_with_catalogue_prefixes(runner, tmp_path: Path):
+    query = tmp_path / "q.rq"
+    query.write_text("SELECT ?state WHERE { ?state a tppo:State ; tppo:isoCode 'KHM' }", encoding="utf-8")
+    result = runner.invoke(main, ["sparql", f"@{query}", "--format", "csv"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1] == "https://w3id.org/tppo/id/KHM"
