@@ -38,7 +38,11 @@ def test_cq1_palermo_inter_state_obligations_without_a_bilateral_mechanism(ask):
     assert "obl-palermo-protocol-art-10-1" not in gaps
     assert all(r["scope"] in (TPV + "interstate-inherent", TPV + "interstate-encouraged") for r in rows)
     covered_by_actip = {r["obligation"].removeprefix(TPD) for r in rows if r["alternative"] == TPD + "mech-actip"}
-    assert {"obl-palermo-protocol-art-8-1", "obl-palermo-protocol-art-8-3", "obl-palermo-protocol-art-8-4"} <= covered_by_actip
+    assert {
+        "obl-palermo-protocol-art-8-1",
+        "obl-palermo-protocol-art-8-3",
+        "obl-palermo-protocol-art-8-4",
+    } <= covered_by_actip
 
 
 def test_cq1_answer_follows_the_data_not_the_query(bundled_store, tmp_path):
@@ -88,7 +92,11 @@ def test_cq3_iom_activities_by_archer_function(ask):
 def test_cq4_obstacles_what_they_hinder_and_what_addresses_them(ask):
     rows = ask("obstacles-hindrances-and-recommendations")
     obstacles = ids(rows, "obstacle")
-    assert {"obstacle-definition-disharmony", "obstacle-data-exchange-transparency", "obstacle-victim-protection-gaps"} <= obstacles
+    assert {
+        "obstacle-definition-disharmony",
+        "obstacle-data-exchange-transparency",
+        "obstacle-victim-protection-gaps",
+    } <= obstacles
     addressed = {r["obstacle"] for r in rows if r["link"].endswith("addresses")}
     hindering = {r["obstacle"] for r in rows if r["link"].endswith("hinders")}
     assert TPD + "obstacle-definition-disharmony" in addressed & hindering

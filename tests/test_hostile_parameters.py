@@ -10,15 +10,41 @@ from hypothesis import strategies as st
 from tppo_graph.queries import bind_params, list_queries, run_on_rdflib, run_on_store, with_values
 
 HOSTILE_FRAGMENTS = [
-    '"', "'", '"""', "'''", "\\", "\\n", "\n", "\r", "\t", "{", "}", "} UNION { ?s ?p ?o }", " . } #",
-    "#", "<", ">", "<http://evil.example/>", "^^", "@en", "?x", "$x", "FILTER(true)", "DROP ALL", ";", ")",
-    "\u0000", "\u2028", "é", "perdagangan orang", "🙂", "ᄀ",
+    '"',
+    "'",
+    '"""',
+    "'''",
+    "\\",
+    "\\n",
+    "\n",
+    "\r",
+    "\t",
+    "{",
+    "}",
+    "} UNION { ?s ?p ?o }",
+    " . } #",
+    "#",
+    "<",
+    ">",
+    "<http://evil.example/>",
+    "^^",
+    "@en",
+    "?x",
+    "$x",
+    "FILTER(true)",
+    "DROP ALL",
+    ";",
+    ")",
+    "\u0000",
+    "\u2028",
+    "é",
+    "perdagangan orang",
+    "🙂",
+    "ᄀ",
 ]
 hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE_FRAGMENTS), st.text(max_size=8)), max_size=6).map("".join)
 
-STRING_PARAMS = [
-    (q, p) for q in list_queries() for p in q.params if p.type in ("string", "lang-string")
-]
+STRING_PARAMS = [(q, p) for q in list_queries() for p in q.params if p.type in ("string", "lang-string")]
 PLACEHOLDER = "\u0001PARAM\u0001"
 
 

@@ -194,9 +194,7 @@ def test_typed_values_become_rdf_terms(typed_catalogue):
     query = list_queries(directory=typed_catalogue)[0]
     bound = bind_params(query, {"n": "12", "d": "2009-09-28", "s": "x", "ls": "perdagangan@id"})
     result = run_on_store(ox.Store(), query.body, bound)
-    assert result.values() == [
-        {"n": 12, "d": __import__("datetime").date(2009, 9, 28), "s": "x", "ls": "perdagangan"}
-    ]
+    assert result.values() == [{"n": 12, "d": __import__("datetime").date(2009, 9, 28), "s": "x", "ls": "perdagangan"}]
     assert result.rows[0]["ls"].language == "id"
 
 
@@ -207,7 +205,10 @@ def test_typed_values_become_rdf_terms(typed_catalogue):
         ("#+ summary: [unclosed\n#+ description: x\nSELECT * WHERE { }\n", "header is not valid YAML"),
         ("#+ summary: s\nSELECT * WHERE { }\n", "header has no 'description'"),
         ("#+ summary: s\n#+ description: d\n#+ params:\n#+   x: {type: colour}\nSELECT ?x WHERE { }\n", "unknown type"),
-        ("#+ summary: s\n#+ description: d\n#+ params:\n#+   y: {type: string}\nSELECT ?x WHERE { }\n", "?y is not used"),
+        (
+            "#+ summary: s\n#+ description: d\n#+ params:\n#+   y: {type: string}\nSELECT ?x WHERE { }\n",
+            "?y is not used",
+        ),
     ],
 )
 def test_malformed_query_files_name_the_file(tmp_path: Path, text, message):

@@ -52,17 +52,8 @@ def _emit(text: str | bytes, output: str | None = None) -> None:
     del output
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("tppo-graph")
-    except PackageNotFoundError:  # running from a checkout without installation
-        return "0+unknown"
-
-
 @click.group(cls=TppoGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), prog_name="tppo-graph")
+@click.version_option(package_name="tppo-graph", prog_name="tppo-graph")  # looked up only when asked
 def main() -> None:
     """Knowledge graph of trafficking-in-persons (TPPO) law between Indonesia and Cambodia and of IOM's role.
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import UsageError
-from .graph import iter_quads, ox_format, parse_file
+from .graph import fill_store, ox_format, parse_file
 from .resources import GraphFiles, graph_files
 
 __all__ = ["CACHE_ENV", "cache_dir", "fingerprint", "open_store"]
@@ -82,9 +82,7 @@ def open_store(data: Sequence[str | Path] | None = None) -> ox.Store:
     mode = _mode()
     size = sum(p.stat().st_size for p in files.graph)
     if mode == "never" or (mode == "auto" and size < CACHE_THRESHOLD_BYTES):
-        store = ox.Store()
-        store.extend(iter_quads(files))
-        return store
+        return fill_store(ox.Store(), files)
     target = cache_dir() / fingerprint(files)
     if not (target / _COMPLETE).exists():
         _build_cache(files, target)

@@ -19,7 +19,17 @@ from .resources import GraphFiles, graph_files, rdf_format_name
 if TYPE_CHECKING:
     import rdflib
 
-__all__ = ["iter_quads", "load_graph", "load_rdflib_files", "load_store", "ox_format", "parse_file", "to_rdflib"]
+__all__ = [
+    "fill_store",
+    "iter_quads",
+    "load_file_into",
+    "load_graph",
+    "load_rdflib_files",
+    "load_store",
+    "ox_format",
+    "parse_file",
+    "to_rdflib",
+]
 
 _OX_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -74,6 +84,25 @@ def iter_quads(files: GraphFiles, *, named_graphs: bool = False) -> Iterator[ox.
                 yield ox.Quad(quad.subject, quad.predicate, quad.object, target)
 
 
+def load_file_into(store: ox.Store, path: Path, graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None:
+    """Parse one file straight into ``store`` (in Rust); a syntax error names ``file:line:column``."""
+    try:
+        store.load(path=path, format=ox_format(path), to_graph=graph or ox.DefaultGraph())
+    except SyntaxError as exc:
+        raise _located(path, exc) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GraphParseError(_display(path), None, None, f"cannot read: {exc}") from None
+
+
+def fill_store(store: ox.Store, files: GraphFiles, *, named_graphs: bool = False) -> ox.Store:
+    """Load the ontology and data files into ``store`` (optionally into their two named graphs)."""
+    for group, graph_iri in ((files.ontology, ONTOLOGY_GRAPH), (files.data, DATA_GRAPH)):
+        target = ox.NamedNode(graph_iri) if named_graphs else None
+        for path in group:
+            load_file_into(store, path, target)
+    return store
+
+
 def load_store(
     data: Sequence[str | Path] | None = None,
     *,
@@ -84,9 +113,7 @@ def load_store(
     files = graph_files(data)
     if not include_ontology:
         files = GraphFiles(ontology=(), data=files.data, shapes=files.shapes)
-    store = ox.Store()
-    store.extend(iter_quads(files, named_graphs=named_graphs))
-    return store
+    return fill_store(ox.Store(), files, named_graphs=named_graphs)
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:

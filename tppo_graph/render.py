@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .namespaces import compact
-from .stats import GraphStats
-from .validate import ValidationReport
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # only types: keep stats/validate (and what they import) off the query path
     from .queries import QueryResult
+    from .stats import GraphStats
+    from .validate import ValidationReport
 
 __all__ = [
     "RESULT_FORMATS",
