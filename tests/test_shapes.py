@@ -177,7 +177,6 @@ def test_sparql_constraints_declare_prefixes():
         assert g.value(constraint, SH.prefixes) == URIRef(TPSH + "prefixes"), constraint
 
 
-@pytest.mark.xfail(strict=False, reason="the graph_data files are still being written")
 def test_bundled_graph_conforms():
     report = validate()
     violations = [r for r in report.results if r.severity == "Violation"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -457,7 +457,34 @@ def _where_brace(text: str) -> int | None:
     return None
 
 
-def with_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+def _long_unicode_escapes(term_text: str) -> str:
+    """Rewrite ``\\uXXXX`` escapes as ``\\U0000XXXX`` (same meaning).
+
+    rdflib's SPARQL parser reads ``\\u0000`` followed by hex digits as an 8-digit escape (its
+    expandUnicodeEscapes prefers 8 digits), so a string such as NUL + "0000" would reach it altered.
+    """
+    out, i = [], 0
+    while i < len(term_text):
+        c = term_text[i]
+        if c == "\\" and i + 1 < len(term_text):
+            if term_text[i + 1] == "u":
+                out.append("\\U0000" + term_text[i + 2 : i + 6])
+                i += 6
+            else:
+                out.append(term_text[i : i + 2])
+                i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def with_values(
+    text: str,
+    bindings: Mapping[str, ox.NamedNode | ox.Literal],
+    *,
+    term_text: Callable[[ox.NamedNode | ox.Literal], str] = str,
+) -> str:
     """Bind variables with a ``VALUES`` row placed first in the outermost WHERE clause.
 
     The row is built from RDF terms (their N-Triples form escapes quotes, braces and newlines), so a parameter
@@ -472,7 +499,7 @@ def with_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) ->
         raise QueryError("parameters need the query pattern written as WHERE { ... }")
     names = list(bindings)
     variables = " ".join("?" + n for n in names)
-    terms = " ".join(str(bindings[n]) for n in names)
+    terms = " ".join(term_text(bindings[n]) for n in names)
     return f"{text[: brace + 1]}\n  VALUES ({variables}) {{ ({terms}) }}{text[brace + 1 :]}"
 
 
@@ -640,7 +667,7 @@ def run_on_rdflib(
     name: str | None = None,
 ) -> QueryResult:
     """Run the same query text on rdflib's own SPARQL engine (slow; for cross-checks and rdflib users)."""
-    full = standalone_text(with_values(text, bindings or {}))
+    full = standalone_text(with_values(text, bindings or {}, term_text=lambda t: _long_unicode_escapes(str(t))))
     try:
         answer = graph.query(full)
     except Exception as exc:  # noqa: BLE001 - rdflib raises pyparsing and other errors; report as query errors

@@ -118,7 +118,9 @@ def _results(report_graph: rdflib.Graph) -> list[ValidationResult]:
                 severity=severity,
                 source_shape=_term(report_graph, one("sourceShape")) or "",
                 focus_node=_term(report_graph, one("focusNode")) or "",
-                path=_path(report_graph, path).strip("<>") if path is not None else None,
+                path=(str(path) if isinstance(path, URIRef) else _path(report_graph, path))
+                if path is not None
+                else None,
                 value=_term(report_graph, one("value")),
                 constraint=str(one("sourceConstraintComponent") or "").removeprefix(SH),
                 message=messages[0] if messages else "",
