@@ -181,6 +181,77 @@ def result_options(func: F) -> F:
     return func
 
 
+def remote_options(func: F) -> F:
+    """Options that point a verb at a remote SPARQL endpoint instead of the embedded engine."""
+    for option in reversed(
+        [
+            click.option(
+                "--endpoint",
+                metavar="URL",
+                default=None,
+                help="Query this SPARQL endpoint instead of the bundled graph (e.g. http://127.0.0.1:7878/query).",
+            ),
+            click.option(
+                "--graph",
+                "graph",
+                metavar="IRI",
+                default=None,
+                help="With --endpoint: use this named graph as the default graph of the query.",
+            ),
+            click.option(
+                "--timeout",
+                type=float,
+                default=60.0,
+                show_default=True,
+                help="With --endpoint: seconds to wait; a timeout is an error, never an empty result.",
+            ),
+            credential_options,
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def credential_options(func: F) -> F:
+    func = click.option(
+        "--password-env",
+        metavar="VAR",
+        default="TPPO_GRAPH_PASSWORD",
+        show_default=True,
+        help="Environment variable holding the password (never given on the command line).",
+    )(func)
+    return click.option(
+        "--user", envvar="TPPO_GRAPH_USER", default=None, help="User for HTTP basic auth ($TPPO_GRAPH_USER)."
+    )(func)
+
+
+def _credentials(user: str | None, password_env: str) -> Any:
+    import os
+
+    from .errors import UsageError
+    from .remote import Credentials
+
+    if user is None:
+        return None
+    password = os.environ.get(password_env)
+    if password is None:
+        raise UsageError(f"--user {user}: the password variable ${password_env} is not set")
+    return Credentials(user, password)
+
+
+def _engine(
+    endpoint: str | None, graph: str | None, timeout: float, user: str | None, password_env: str, data: tuple[str, ...]
+) -> Any:
+    from .engine import open_store
+    from .queries import LocalEngine
+
+    if endpoint is None:
+        return LocalEngine(open_store(_data(data)))
+    from .remote import RemoteEngine, endpoints_for
+
+    return RemoteEngine(endpoints_for(endpoint).query, graph, timeout, _credentials(user, password_env))
+
+
 def _emit_result(result: Any, fmt: str, lang: str, output: Path | None, store: Any) -> None:
     from .export import write_atomic
     from .queries import iter_iris, labels_for
@@ -251,6 +322,7 @@ def queries_command(tag: str | None, fmt: str) -> None:
 @click.argument("name", required=False)
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A parameter value (repeatable).")
 @result_options
+@remote_options
 @click.option("--show-sparql", is_flag=True, help="Print the query with its PREFIX block instead of running it.")
 @click.option("-h", "--help", "show_help", is_flag=True, help="Show this message (with NAME: that query's help).")
 @click.pass_context
@@ -263,6 +335,11 @@ def query_command(
     with_sources: bool,
     output: Path | None,
     data: tuple[str, ...],
+    endpoint: str | None,
+    graph: str | None,
+    timeout: float,
+    user: str | None,
+    password_env: str,
     show_sparql: bool,
     show_help: bool,
 ) -> None:
@@ -270,7 +347,6 @@ def query_command(
 
     Example: tppo-graph query palermo-obligations-without-bilateral-mechanism --format csv
     """
-    from .engine import open_store
     from .queries import get_query, run_query, standalone_text
 
     if name is None:
@@ -283,22 +359,32 @@ def query_command(
     if show_sparql:
         _emit(standalone_text(saved))
         return
-    store = open_store(_data(data))
-    result = run_query(name, store=store, lang=lang, with_sources=with_sources, **_parse_params(params))
-    _emit_result(result, fmt, lang, output, store)
+    engine = _engine(endpoint, graph, timeout, user, password_env, data)
+    result = run_query(name, engine=engine, lang=lang, with_sources=with_sources, **_parse_params(params))
+    _emit_result(result, fmt, lang, output, engine)
 
 
 @main.command("sparql")
 @click.argument("text", metavar="QUERY|@FILE")
 @result_options
+@remote_options
 def sparql_command(
-    text: str, fmt: str, lang: str, with_sources: bool, output: Path | None, data: tuple[str, ...]
+    text: str,
+    fmt: str,
+    lang: str,
+    with_sources: bool,
+    output: Path | None,
+    data: tuple[str, ...],
+    endpoint: str | None,
+    graph: str | None,
+    timeout: float,
+    user: str | None,
+    password_env: str,
 ) -> None:
     """Run an ad-hoc SPARQL query (read-only); the catalogue prefixes are predeclared.
 
     Example: tppo-graph sparql 'SELECT ?s WHERE { ?s a tppo:State }'
     """
-    from .engine import open_store
     from .errors import UsageError
     from .queries import sparql
 
@@ -308,9 +394,137 @@ def sparql_command(
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{path}: cannot read query file: {exc.strerror or exc}") from None
-    store = open_store(_data(data))
-    result = sparql(text, store=store, with_sources=with_sources)
-    _emit_result(result, fmt, lang, output, store)
+    engine = _engine(endpoint, graph, timeout, user, password_env, data)
+    result = sparql(text, engine=engine, with_sources=with_sources)
+    _emit_result(result, fmt, lang, output, engine)
+
+
+@main.command("load")
+@data_option
+@click.option(
+    "--endpoint", required=True, metavar="URL", help="The store's SPARQL query URL (Oxigraph: http://HOST:7878/query)."
+)
+@click.option("--graph", "graph", metavar="IRI", default=None, help="Target named graph.")
+@click.option(
+    "--default", "default_graph", is_flag=True, help="Load into the default graph (the default when no --graph)."
+)
+@click.option("--replace", is_flag=True, help="Replace the target graph's content (atomically) instead of adding.")
+@click.option(
+    "--update-endpoint", metavar="URL", default=None, help="SPARQL Update URL, when not derivable from --endpoint."
+)
+@click.option("--store-endpoint", metavar="URL", default=None, help="Graph Store Protocol URL, when not derivable.")
+@click.option("--chunk-size", type=int, default=50_000, show_default=True, help="Triples per upload request.")
+@click.option(
+    "--no-staging",
+    is_flag=True,
+    help="Write straight into the target: faster for large graphs, but NOT atomic (a failed load leaves "
+    "the target partly written).",
+)
+@click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for each request.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@credential_options
+def load_command(
+    data: tuple[str, ...],
+    endpoint: str,
+    graph: str | None,
+    default_graph: bool,
+    replace: bool,
+    update_endpoint: str | None,
+    store_endpoint: str | None,
+    chunk_size: int,
+    no_staging: bool,
+    timeout: float,
+    fmt: str,
+    user: str | None,
+    password_env: str,
+) -> None:
+    """Upload the whole graph (ontology + data) into a SPARQL store, atomically.
+
+    The graph goes to a staging named graph in chunks (Graph Store Protocol), is counted there, and is switched in
+    with one SPARQL Update (MOVE with --replace, ADD otherwise): a failed load leaves the target graph unchanged.
+
+    Example: tppo-graph load --endpoint http://127.0.0.1:7878/query --graph https://w3id.org/tppo/graph --replace
+    """
+    from .errors import UsageError
+    from .remote import load_into
+    from .render import render_json
+
+    if graph and default_graph:
+        raise UsageError("--graph and --default: choose one target")
+    show = sys.stderr.isatty() and fmt == "text"
+
+    def progress(sent: int, _total: int) -> None:
+        if show:
+            click.echo(f"\r  uploaded {sent:,} triples", nl=False, err=True)
+
+    summary = load_into(
+        endpoint,
+        data=_data(data),
+        graph=graph,
+        replace=replace,
+        update_endpoint=update_endpoint,
+        store_endpoint=store_endpoint,
+        credentials=_credentials(user, password_env),
+        chunk_size=chunk_size,
+        timeout=timeout,
+        staging=not no_staging,
+        progress=progress,
+    )
+    if show:
+        click.echo("", err=True)
+    if fmt == "json":
+        _emit(render_json(summary.to_dict()))
+        return
+    target = f"<{summary.graph}>" if summary.graph else "the default graph"
+    _emit(
+        f"Loaded {summary.triples_sent:,} triples from {summary.files} files into {target} at {summary.endpoint} "
+        f"({'replaced' if summary.replaced else 'added'}{'' if summary.atomic else ', not atomic'}, "
+        f"{summary.chunks} chunks, {summary.seconds:.2f} s, "
+        f"{summary.triples_per_second:,.0f} triples/s).\n"
+        f"Counted in the store: {summary.triples_staged:,} staged, {summary.triples_in_target:,} in the target graph.\n"
+    )
+
+
+@main.command("serve")
+@data_option
+@click.option("--port", type=int, default=7878, show_default=True, help="TCP port (0: any free port).")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--writable", is_flag=True, help="Accept SPARQL Update and Graph Store writes (read-only by default).")
+@click.option(
+    "--location",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the server's store in this directory (default: a temporary one, removed on exit).",
+)
+def serve_command(data: tuple[str, ...], port: int, bind: str, writable: bool, location: Path | None) -> None:
+    """Serve the graph over SPARQL on this machine with the Oxigraph server, until Ctrl-C.
+
+    Example: tppo-graph serve --port 7878
+    """
+    import signal
+    import time
+
+    from .server import serve
+
+    server = serve(port=port, bind=bind, data=_data(data), writable=writable, location=location)
+    click.echo(f"SPARQL endpoint: {server.query_endpoint}  ({'read-write' if writable else 'read-only'})")
+    click.echo(f"Query page:      {server.query_page}")
+    click.echo("Press Ctrl-C to stop.")
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    # Handled explicitly: a shell that starts us in the background makes SIGINT ignored, not KeyboardInterrupt.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while not stopping and server.process.poll() is None:
+            time.sleep(0.2)
+    finally:
+        server.stop()
+        click.echo("Stopped.", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ __all__ = [
     "OutputError",
     "QueryDefinitionError",
     "QueryError",
+    "StoreError",
     "TppoGraphError",
     "UnknownQueryError",
     "UsageError",
@@ -85,3 +86,7 @@ class UnknownQueryError(TppoGraphError):
         self.suggestions = suggestions
         hint = f" (did you mean: {', '.join(suggestions)}?)" if suggestions else " (tppo-graph queries lists them)"
         super().__init__(f"unknown query '{name}'{hint}")
+
+
+class StoreError(TppoGraphError):
+    """A remote store that cannot be reached, refuses a request, times out, or holds the wrong count."""

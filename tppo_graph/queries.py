@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -89,7 +89,7 @@ class SavedQuery:
     @property
     def ordered(self) -> bool:
         """Whether the result order is part of the answer (the query has ORDER BY)."""
-        return re.search(r"\bORDER\s+BY\b", _strip_comments(self.body), re.IGNORECASE) is not None
+        return is_ordered(self.body)
 
     def param(self, name: str) -> QueryParam | None:
         return next((p for p in self.params if p.name == name), None)
@@ -320,7 +320,7 @@ def expand_curie(value: str) -> str | None:
     return None
 
 
-def _allowed(store: ox.Store, param: QueryParam) -> list[str]:
+def _allowed(engine: Engine, param: QueryParam) -> list[str]:
     """The allowed IRIs of an enumeration or class-restricted parameter, from the graph itself."""
     if param.scheme:
         scheme = expand_curie(param.scheme) or param.scheme
@@ -333,9 +333,8 @@ def _allowed(store: ox.Store, param: QueryParam) -> list[str]:
             "?t <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?cls FILTER(isIRI(?v)) }"
         )
         bindings = {"cls": ox.NamedNode(cls)}
-    solutions = store.query(with_values(query, bindings))
-    assert isinstance(solutions, ox.QuerySolutions)
-    return sorted(s["v"].value for s in solutions if isinstance(s["v"], ox.NamedNode))
+    rows = engine.select(query, bindings).rows
+    return sorted(row["v"].value for row in rows if isinstance(row["v"], ox.NamedNode))
 
 
 def _choices(allowed: Sequence[str], limit: int = 12) -> str:
@@ -344,7 +343,7 @@ def _choices(allowed: Sequence[str], limit: int = 12) -> str:
     return ", ".join(shown) + more
 
 
-def _parse_value(query: SavedQuery, param: QueryParam, raw: str, store: ox.Store | None) -> ox.NamedNode | ox.Literal:
+def _parse_value(query: SavedQuery, param: QueryParam, raw: str, engine: Engine | None) -> ox.NamedNode | ox.Literal:
     where = f"parameter '{param.name}' of query '{query.name}'"
     if param.values is not None and param.type in ("language", "enumeration") and not (param.scheme or param.cls):
         if raw not in param.values:
@@ -352,7 +351,7 @@ def _parse_value(query: SavedQuery, param: QueryParam, raw: str, store: ox.Store
         return ox.Literal(raw)
     if param.type in ("iri", "enumeration"):
         iri = expand_curie(raw)
-        allowed = _allowed(store, param) if store is not None and (param.scheme or param.cls) else None
+        allowed = _allowed(engine, param) if engine is not None and (param.scheme or param.cls) else None
         if iri is None and allowed is not None:
             # a bare local name ('repatriation', 'IDN') is accepted when it picks out exactly one allowed value
             matches = [a for a in allowed if re.split(r"[/#]", a)[-1].lower() == raw.lower()]
@@ -390,16 +389,17 @@ def _parse_value(query: SavedQuery, param: QueryParam, raw: str, store: ox.Store
 def bind_params(
     query: SavedQuery,
     given: Mapping[str, str | None],
-    store: ox.Store | None = None,
+    engine: Engine | ox.Store | None = None,
     *,
     lang: str | None = None,
 ) -> dict[str, ox.NamedNode | ox.Literal]:
     """Check and parse parameter values into RDF terms, keyed by variable name.
 
     Unknown names, missing required values, values of the wrong type and enumeration values outside their scheme
-    or class are :class:`UsageError` naming the parameter and listing what is allowed. ``store`` is the graph the
-    allowed values are read from; ``lang`` fills a declared ``language`` parameter that was not given.
+    or class are :class:`UsageError` naming the parameter and listing what is allowed. ``engine`` answers for the
+    graph the allowed values are read from; ``lang`` fills a declared ``language`` parameter that was not given.
     """
+    engine = as_engine(engine) if engine is not None else None
     known = {p.name for p in query.params}
     for name in given:
         if name not in known:
@@ -416,7 +416,7 @@ def bind_params(
             if param.required:
                 raise UsageError(f"query '{query.name}': parameter '{param.name}' is required ({param.description})")
             continue  # left unbound: the query answers for every value
-        bound[param.name] = _parse_value(query, param, str(raw), store)
+        bound[param.name] = _parse_value(query, param, str(raw), engine)
     return bound
 
 
@@ -515,7 +515,7 @@ def run_on_store(
         answer = store.query(with_values(text, bindings or {}), prefixes=PREFIXES)
     except SyntaxError as exc:
         raise QueryError(f"{name or 'query'}: SPARQL syntax {_syntax_message(exc)}") from None
-    ordered = re.search(r"\bORDER\s+BY\b", _strip_comments(text), re.IGNORECASE) is not None
+    ordered = is_ordered(text)
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult(boolean=bool(answer), query=name, ordered=ordered)
     if isinstance(answer, ox.QueryTriples):
@@ -523,6 +523,11 @@ def run_on_store(
     variables = [v.value for v in answer.variables]
     rows = [{v: solution[v] for v in variables} for solution in answer]
     return QueryResult(variables=variables, rows=rows, query=name, ordered=ordered)
+
+
+def is_ordered(text: str) -> bool:
+    """Whether the result order of ``text`` is part of its answer (it has ORDER BY)."""
+    return re.search(r"\bORDER\s+BY\b", _strip_comments(text), re.IGNORECASE) is not None
 
 
 def _syntax_message(exc: SyntaxError) -> str:
@@ -558,34 +563,30 @@ def _values_of(iris: Iterable[str]) -> str:
     return " ".join(str(ox.NamedNode(i)) for i in sorted(set(iris)))
 
 
-def labels_for(store: ox.Store, iris: Iterable[str], lang: str = "en") -> dict[str, str]:
+def labels_for(engine: Engine | ox.Store, iris: Iterable[str], lang: str = "en") -> dict[str, str]:
     """The label of each IRI in ``lang``, falling back to the other language, then to a plain title."""
     iris = set(iris)
     if not iris:
         return {}
-    solutions = store.query(_LABEL_QUERY % _values_of(iris))
-    assert isinstance(solutions, ox.QuerySolutions)
     ranked: dict[str, tuple[int, str]] = {}
-    for s in solutions:
-        label = s["label"]
+    for row in as_engine(engine).select(_LABEL_QUERY % _values_of(iris)).rows:
+        label = row["label"]
         assert isinstance(label, ox.Literal)
-        rank = 0 if label.language == lang else (1 if label.language else 2) if label.language != "" else 2
-        iri = s["s"].value
+        rank = 0 if label.language == lang else 1 if label.language else 2
+        iri = row["s"].value
         if iri not in ranked or (rank, label.value) < ranked[iri]:
             ranked[iri] = (rank, label.value)
     return {iri: label for iri, (_, label) in ranked.items()}
 
 
-def add_sources(store: ox.Store, result: QueryResult) -> QueryResult:
+def add_sources(engine: Engine | ox.Store, result: QueryResult) -> QueryResult:
     """Add a ``sources`` column: the ``dcterms:source`` IRIs of each row's subject (its first IRI value)."""
     subjects = [next((t.value for t in row.values() if isinstance(t, ox.NamedNode)), None) for row in result.rows]
     found: dict[str, list[str]] = {}
     wanted = {s for s in subjects if s}
     if wanted:
-        solutions = store.query(_SOURCE_QUERY % _values_of(wanted))
-        assert isinstance(solutions, ox.QuerySolutions)
-        for s in solutions:
-            found.setdefault(s["s"].value, []).append(s["source"].value)
+        for row in as_engine(engine).select(_SOURCE_QUERY % _values_of(wanted)).rows:
+            found.setdefault(row["s"].value, []).append(row["source"].value)
     for row, subject in zip(result.rows, subjects, strict=True):
         sources = found.get(subject or "", [])
         row["sources"] = ox.Literal(" ".join(sources)) if sources else None
@@ -594,32 +595,80 @@ def add_sources(store: ox.Store, result: QueryResult) -> QueryResult:
     return result
 
 
+class Engine(Protocol):
+    """Anything that answers SPARQL: the embedded store, rdflib, a remote endpoint."""
+
+    name: str
+
+    def select(
+        self, text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None, *, name: str | None = None
+    ) -> QueryResult: ...
+
+
+@dataclass
+class LocalEngine:
+    """The embedded pyoxigraph store (the fast path)."""
+
+    store: ox.Store
+    name: str = "pyoxigraph"
+
+    def select(
+        self, text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None, *, name: str | None = None
+    ) -> QueryResult:
+        return run_on_store(self.store, text, bindings, name=name)
+
+
+@dataclass
+class RdflibEngine:
+    """rdflib's own SPARQL engine over an ``rdflib.Graph`` (slow; for cross-checks)."""
+
+    graph: Any
+    name: str = "rdflib"
+
+    def select(
+        self, text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None, *, name: str | None = None
+    ) -> QueryResult:
+        return run_on_rdflib(self.graph, text, bindings, name=name)
+
+
+def as_engine(engine: Engine | ox.Store) -> Engine:
+    return LocalEngine(engine) if isinstance(engine, ox.Store) else engine
+
+
+def _engine_for(engine: Engine | ox.Store | None, data: Sequence[str | Path] | None) -> Engine:
+    if engine is not None:
+        return as_engine(engine)
+    from .engine import open_store
+
+    return LocalEngine(open_store(data))
+
+
 def run_query(
     name: str,
     *,
     data: Sequence[str | Path] | None = None,
     store: ox.Store | None = None,
+    engine: Engine | None = None,
     lang: str | None = None,
     with_sources: bool = False,
     **params: str | None,
 ) -> QueryResult:
-    """Run the saved query ``name`` with typed parameters on the embedded engine.
+    """Run the saved query ``name`` with typed parameters.
 
     :param data: graph data to use instead of the bundled data (like ``--data``).
     :param store: an already opened store (from :func:`tppo_graph.engine.open_store`), reused across calls.
+    :param engine: another engine, e.g. :class:`tppo_graph.remote.RemoteEngine` for a SPARQL endpoint.
     :param lang: fills a declared ``language`` parameter (``id`` or ``en``).
     :param with_sources: add a ``sources`` column with the sources of each row's subject.
     :param params: parameter values as strings, parsed by their declared types.
     """
-    from .engine import open_store
-
     query = get_query(name)
-    store = store if store is not None else open_store(data)
-    bindings = bind_params(query, params, store, lang=lang)
-    result = run_on_store(store, query.body, bindings, name=name)
+    runner = _engine_for(engine if engine is not None else store, data)
+    bindings = bind_params(query, params, runner, lang=lang)
+    result = runner.select(query.body, bindings, name=name)
     result.ordered = query.ordered
     if with_sources and result.triples is None and result.boolean is None:
-        add_sources(store, result)
+        add_sources(runner, result)
     return result
 
 
@@ -628,17 +677,16 @@ def sparql(
     *,
     data: Sequence[str | Path] | None = None,
     store: ox.Store | None = None,
+    engine: Engine | None = None,
     with_sources: bool = False,
 ) -> QueryResult:
-    """Run an ad-hoc SPARQL query (read-only: an update is refused) on the embedded engine."""
-    from .engine import open_store
-
+    """Run an ad-hoc SPARQL query (read-only: an update is refused)."""
     if is_update(text):
         raise QueryError("SPARQL Update is not allowed: tppo-graph runs read-only queries")
-    store = store if store is not None else open_store(data)
-    result = run_on_store(store, text, name="query")
+    runner = _engine_for(engine if engine is not None else store, data)
+    result = runner.select(text, name="query")
     if with_sources and result.triples is None and result.boolean is None:
-        add_sources(store, result)
+        add_sources(runner, result)
     return result
 
 
@@ -672,7 +720,7 @@ def run_on_rdflib(
         answer = graph.query(full)
     except Exception as exc:  # noqa: BLE001 - rdflib raises pyparsing and other errors; report as query errors
         raise QueryError(f"{name or 'query'}: rdflib could not run the query: {' '.join(str(exc).split())}") from None
-    ordered = re.search(r"\bORDER\s+BY\b", _strip_comments(text), re.IGNORECASE) is not None
+    ordered = is_ordered(text)
     if answer.type == "ASK":
         return QueryResult(boolean=bool(answer.askAnswer), query=name, ordered=ordered, engine="rdflib")
     if answer.type in ("CONSTRUCT", "DESCRIBE"):

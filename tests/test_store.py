@@ -1,0 +1,286 @@
+"""A real Oxigraph server on 127.0.0.1: loading, remote queries, atomic replacement, auth, faults, `serve`."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tppo_graph.cli import main
+from tppo_graph.errors import StoreError
+from tppo_graph.queries import bind_params, get_query, list_queries, run_on_store
+from tppo_graph.remote import Credentials, RemoteEngine, load_into
+from tppo_graph.server import free_port, oxigraph_binary, serve, wait_until_ready
+
+from .proxy import Faults, Proxy
+from .test_queries import example_params, normalised
+
+pytestmark = pytest.mark.server
+
+GRAPH = "https://w3id.org/tppo/graph/test"
+
+
+@dataclass
+class OxigraphServer:
+    """A writable Oxigraph server process started for a test; restartable on the same store."""
+
+    location: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def query(self) -> str:
+        return f"{self.base}/query"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [oxigraph_binary(), "serve", "--location", str(self.location), "--bind", f"127.0.0.1:{self.port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until_ready(self.query, self.process)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def count(self, graph: str | None = None) -> int:
+        engine = RemoteEngine(self.query)
+        pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+        return int(engine.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}").rows[0]["n"].value)
+
+    def graphs(self) -> set[str]:
+        rows = RemoteEngine(self.query).select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
+        return {r["g"].value for r in rows}
+
+
+@pytest.fixture
+def oxigraph() -> Iterator[OxigraphServer]:
+    with tempfile.TemporaryDirectory(prefix="tppo-test-oxigraph-") as location:
+        server = OxigraphServer(Path(location), free_port())
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def loaded_server() -> Iterator[OxigraphServer]:
+    """One server with the bundled graph in its default graph, shared by the read-only tests."""
+    with tempfile.TemporaryDirectory(prefix="tppo-test-oxigraph-") as location:
+        server = OxigraphServer(Path(location), free_port())
+        server.start()
+        try:
+            load_into(server.query, replace=True)
+            yield server
+        finally:
+            server.stop()
+
+
+def test_load_then_count_equals_the_bundled_graph(oxigraph, bundled_store):
+    summary = load_into(oxigraph.query, graph=GRAPH, replace=True, chunk_size=1500)
+    assert summary.triples_sent == summary.triples_staged == summary.triples_in_target == len(bundled_store)
+    assert summary.chunks > 1
+    assert oxigraph.count(GRAPH) == len(bundled_store)
+    assert oxigraph.graphs() == {GRAPH}  # the staging graph is gone
+
+
+@pytest.mark.parametrize("name", [q.name for q in list_queries()])
+def test_saved_queries_agree_with_the_embedded_engine(name, loaded_server, bundled_store):
+    query = get_query(name)
+    bindings = bind_params(query, example_params(query), bundled_store)
+    embedded = run_on_store(bundled_store, query.body, bindings)
+    remote = RemoteEngine(loaded_server.query).select(query.body, bindings)
+    assert remote.variables == embedded.variables
+    assert normalised(remote, query.body) == normalised(embedded, query.body)
+
+
+def test_named_graph_as_default_graph_of_a_query(oxigraph):
+    load_into(oxigraph.query, graph=GRAPH, replace=True)
+    plain = RemoteEngine(oxigraph.query).select("SELECT (COUNT(*) AS ?n) WHERE { ?s a tppo:State }")
+    scoped = RemoteEngine(oxigraph.query, graph=GRAPH).select("SELECT (COUNT(*) AS ?n) WHERE { ?s a tppo:State }")
+    assert int(plain.rows[0]["n"].value) == 0 and int(scoped.rows[0]["n"].value) > 0
+
+
+def test_append_adds_and_replace_replaces(oxigraph, tmp_path, bundled_store):
+    from tppo_graph.graph import load_store
+
+    extra = tmp_path / "extra.ttl"
+    extra.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    ontology_and_extra = len(load_store([extra]))  # a load always carries the ontology
+    load_into(oxigraph.query, data=[extra], graph=GRAPH)
+    summary = load_into(oxigraph.query, graph=GRAPH)  # add the bundled graph next to it
+    assert summary.triples_in_target == oxigraph.count(GRAPH) == len(bundled_store) + 1
+    load_into(oxigraph.query, data=[extra], graph=GRAPH, replace=True)
+    assert oxigraph.count(GRAPH) == ontology_and_extra
+
+
+def _graph_state(server: OxigraphServer) -> tuple[int, int]:
+    states = RemoteEngine(server.query, graph=GRAPH).select("SELECT (COUNT(*) AS ?n) WHERE { ?s a tppo:State }")
+    return server.count(GRAPH), int(states.rows[0]["n"].value)
+
+
+@pytest.mark.parametrize("fault", ["fail", "corrupt"])
+def test_failed_load_leaves_the_live_graph_unchanged(oxigraph, fault):
+    load_into(oxigraph.query, graph=GRAPH, replace=True)
+    before = _graph_state(oxigraph)
+    faults = Faults(fail_upload=3) if fault == "fail" else Faults(corrupt_upload=2)
+    with Proxy(oxigraph.base, faults) as proxy, pytest.raises(StoreError) as info:
+        load_into(f"{proxy.url}/query", graph=GRAPH, replace=True, chunk_size=2000)
+    assert "uploading chunk" in str(info.value) and "\n" not in str(info.value)
+    assert _graph_state(oxigraph) == before  # counted, and asked by a query
+    assert oxigraph.graphs() == {GRAPH}  # the staging graph was dropped
+
+
+def test_server_stopping_mid_load_leaves_the_live_graph_unchanged(oxigraph):
+    load_into(oxigraph.query, graph=GRAPH, replace=True)
+    before = _graph_state(oxigraph)
+
+    def stop_after_first_chunk(sent: int, _total: int) -> None:
+        oxigraph.stop()
+
+    with pytest.raises(StoreError, match="cannot reach"):
+        load_into(oxigraph.query, graph=GRAPH, replace=True, chunk_size=2000, progress=stop_after_first_chunk)
+    oxigraph.start()  # same store on disk
+    assert _graph_state(oxigraph) == before
+
+
+def test_wrong_credentials_are_refused_and_nothing_is_written(oxigraph):
+    with Proxy(oxigraph.base, Faults(credentials=("tppo", "s3cret"))) as proxy:
+        with pytest.raises(StoreError, match=r"HTTP 401.*check --user") as info:
+            load_into(f"{proxy.url}/query", graph=GRAPH, credentials=Credentials("tppo", "wrong-password"))
+        assert "wrong-password" not in str(info.value)
+        assert oxigraph.graphs() == set()
+        assert not any(r.startswith("POST /store") for r in proxy.faults.requests)
+        summary = load_into(f"{proxy.url}/query", graph=GRAPH, credentials=Credentials("tppo", "s3cret"))
+        assert summary.triples_in_target == oxigraph.count(GRAPH) > 0
+
+
+def test_cli_credentials_never_appear_in_output(oxigraph, runner, monkeypatch):
+    monkeypatch.setenv("TPPO_TEST_PASSWORD", "hunter2-secret")
+    with Proxy(oxigraph.base, Faults(credentials=("tppo", "other"))) as proxy:
+        result = runner.invoke(
+            main,
+            ["load", "--endpoint", f"{proxy.url}/query", "--user", "tppo", "--password-env", "TPPO_TEST_PASSWORD"],
+        )
+    assert result.exit_code == 2
+    assert "hunter2-secret" not in result.output + result.stderr
+    assert "HTTP 401" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_cli_load_and_query_against_the_server(oxigraph, runner):
+    loaded = runner.invoke(main, ["load", "--endpoint", oxigraph.query, "--graph", GRAPH, "--replace"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "Counted in the store" in loaded.output
+    local = runner.invoke(main, ["query", "palermo-obligations-without-bilateral-mechanism", "--format", "csv"])
+    remote = runner.invoke(
+        main,
+        [
+            "query",
+            "palermo-obligations-without-bilateral-mechanism",
+            "--format",
+            "csv",
+            "--endpoint",
+            oxigraph.query,
+            "--graph",
+            GRAPH,
+        ],
+    )
+    assert remote.exit_code == 0, remote.output
+    assert sorted(remote.output.splitlines()) == sorted(local.output.splitlines())
+
+
+def test_unreachable_endpoint_is_one_line(runner):
+    port = free_port()
+    result = runner.invoke(main, ["query", "known-absences", "--endpoint", f"http://127.0.0.1:{port}/query"])
+    assert result.exit_code == 2
+    assert "cannot reach the endpoint" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_timeout_is_an_error_not_an_empty_result(loaded_server, runner):
+    with Proxy(loaded_server.base, Faults(delay=3.0)) as proxy:
+        result = runner.invoke(
+            main, ["query", "known-absences", "--endpoint", f"{proxy.url}/query", "--timeout", "1", "--format", "csv"]
+        )
+    assert result.exit_code == 2
+    assert "timeout" in result.stderr and "not an empty result" in result.stderr
+    assert result.stdout == ""
+
+
+def test_server_errors_carry_the_servers_message(loaded_server, runner):
+    result = runner.invoke(
+        main, ["sparql", "SELECT * WHERE { ?s ?p ?o } GROUP BY ?nothing", "--endpoint", loaded_server.query]
+    )
+    assert result.exit_code == 2
+    assert "HTTP 400" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_long_queries_are_sent_by_post(loaded_server):
+    padding = "# " + "x" * 5000 + "\n"
+    result = RemoteEngine(loaded_server.query).select(padding + "SELECT (COUNT(*) AS ?n) WHERE { ?s a tppo:State }")
+    assert int(result.rows[0]["n"].value) > 0
+
+
+def test_serve_answers_queries_and_its_page_then_stops(bundled_store):
+    with serve(port=0) as server:
+        assert server.host == "127.0.0.1"
+        remote = RemoteEngine(server.query_endpoint).select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert int(remote.rows[0]["n"].value) == len(bundled_store)
+        with urllib.request.urlopen(server.query_page, timeout=10) as page:
+            assert page.headers.get_content_type() == "text/html"
+        with pytest.raises(StoreError):  # read-only by default
+            load_into(server.query_endpoint, graph=GRAPH)
+        location = server.location
+    assert server.process.poll() is not None
+    assert not location.exists()
+
+
+def test_cli_serve_prints_the_endpoint_and_stops_on_ctrl_c(tmp_path):
+    import os
+    import signal
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tppo_graph", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "TPPO_GRAPH_CACHE": "never"},
+    )
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("SPARQL endpoint: http://127.0.0.1:")
+        endpoint = first.split()[2]
+        rows = RemoteEngine(endpoint).select("SELECT (COUNT(*) AS ?n) WHERE { ?s a tppo:State }").rows
+        assert int(rows[0]["n"].value) > 0
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+    assert process.returncode == 0
+    assert "Stopped." in process.stderr.read()
+    with pytest.raises(StoreError, match="cannot reach"):
+        RemoteEngine(endpoint, timeout=2).select("ASK {}")
+
+
+def test_no_staging_writes_straight_into_the_target(oxigraph, bundled_store, runner):
+    load_into(oxigraph.query, graph=GRAPH, replace=True)
+    result = runner.invoke(
+        main,
+        ["load", "--endpoint", oxigraph.query, "--graph", GRAPH, "--replace", "--no-staging", "--chunk-size", "3000"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "not atomic" in result.output
+    assert oxigraph.count(GRAPH) == len(bundled_store)
+    assert oxigraph.graphs() == {GRAPH}

@@ -1,0 +1,157 @@
+"""A local SPARQL endpoint: the Oxigraph server (the ``oxigraph`` package on PyPI) on loopback with the graph.
+
+The graph is bulk-loaded into a temporary on-disk store with pyoxigraph (same storage format and version as the
+server), then ``oxigraph serve-read-only`` (or ``serve`` when writable) is started on it; stopping removes the
+store unless a location was given.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import StoreError, UsageError
+from .graph import fill_store
+from .resources import graph_files
+
+__all__ = ["Server", "oxigraph_binary", "serve", "wait_until_ready"]
+
+
+def oxigraph_binary() -> str:
+    """The ``oxigraph`` executable: next to this Python (the same venv) or on PATH."""
+    beside = Path(sys.executable).parent / "oxigraph"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("oxigraph")
+    if found is None:
+        raise StoreError("the Oxigraph server is not installed (pip install oxigraph)")
+    return found
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 30.0) -> None:
+    """Poll ``url`` with a trivial ASK until the server answers (no fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    probe = url + ("&" if "?" in url else "?") + "query=ASK%7B%7D"
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise StoreError(f"the Oxigraph server exited with status {process.returncode} before answering")
+        try:
+            with urllib.request.urlopen(probe, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.05)
+    raise StoreError(f"the Oxigraph server did not answer at {url} within {timeout:g} s")
+
+
+@dataclass
+class Server:
+    """A running Oxigraph server. Use as a context manager, or call :meth:`stop`."""
+
+    process: subprocess.Popen[bytes]
+    host: str
+    port: int
+    location: Path
+    owns_location: bool = field(default=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def query_endpoint(self) -> str:
+        return f"{self.base}/query"
+
+    @property
+    def query_page(self) -> str:
+        return f"{self.base}/"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            # SIGTERM, not SIGINT: a server started from a background shell job ignores SIGINT.
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.owns_location:
+            shutil.rmtree(self.location, ignore_errors=True)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve(
+    *,
+    port: int = 7878,
+    bind: str = "127.0.0.1",
+    data: Sequence[str | Path] | None = None,
+    writable: bool = False,
+    location: str | Path | None = None,
+    timeout_s: int | None = None,
+) -> Server:
+    """Start the Oxigraph server with the graph loaded and wait until it answers.
+
+    :param port: TCP port (0 picks a free one).
+    :param bind: address to listen on; loopback by default, so the graph is not exposed to the network.
+    :param writable: accept SPARQL Update and Graph Store writes (read-only by default).
+    :param location: keep the store in this directory (default: a temporary one removed on stop).
+    """
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port: {port} is not a TCP port")
+    files = graph_files(data)
+    owns = location is None
+    path = Path(tempfile.mkdtemp(prefix="tppo-graph-store-")) if location is None else Path(location)
+    try:
+        store = ox.Store(str(path))
+        fill_store(store, files)
+        store.flush()
+        del store  # release the database lock before the server opens it
+        chosen = port or free_port(bind)
+        command = [
+            oxigraph_binary(),
+            "serve" if writable else "serve-read-only",
+            "--location",
+            str(path),
+            "--bind",
+            f"{bind}:{chosen}",
+        ]
+        if timeout_s:
+            command += ["--timeout-s", str(timeout_s)]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        server = Server(process, bind, chosen, path, owns)
+        try:
+            wait_until_ready(server.query_endpoint, process)
+        except StoreError as exc:
+            stderr = (
+                process.stderr.read().decode(errors="replace") if process.poll() is not None and process.stderr else ""
+            )
+            server.stop()
+            detail = " ".join(stderr.split())[-200:]
+            raise StoreError(f"{exc}{': ' + detail if detail else ''}") from None
+        return server
+    except BaseException:
+        if owns:
+            shutil.rmtree(path, ignore_errors=True)
+        raise
