@@ -399,6 +399,150 @@ def sparql_command(
     _emit_result(result, fmt, lang, output, engine)
 
 
+@main.command("network")
+@click.argument("name", required=False, metavar="[PROJECTION]")
+@click.option(
+    "-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A projection parameter (repeatable)."
+)
+@click.option(
+    "--metric",
+    type=click.Choice(["degree", "betweenness", "closeness", "eigenvector", "community"]),
+    default="betweenness",
+    show_default=True,
+    help="Sort the table by this metric.",
+)
+@click.option("--top", type=int, default=20, show_default=True, help="Rows of the table (0: all).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--lang", type=click.Choice(["id", "en"]), default="en", show_default=True, help="Language of labels.")
+@click.option(
+    "--brokers",
+    "pair",
+    nargs=2,
+    metavar="A B",
+    default=None,
+    help="Also report the brokers between two nodes (e.g. tpd:IDN tpd:KHM) and the nodes that would cut them.",
+)
+@click.option(
+    "--export",
+    "export_fmt",
+    type=click.Choice(["graphml", "gexf", "json"]),
+    default=None,
+    help="Write the network (with node and edge attributes) to -o FILE.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File for --export."
+)
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Draw the network to FILE.png or FILE.svg (sizes by --metric, colours by class).",
+)
+@data_option
+def network_command(
+    name: str | None,
+    params: tuple[str, ...],
+    metric: str,
+    top: int,
+    fmt: str,
+    lang: str,
+    pair: tuple[str, str] | None,
+    export_fmt: str | None,
+    output: Path | None,
+    plot: Path | None,
+    data: tuple[str, ...],
+) -> None:
+    """Network analysis of a projection: centralities, articulation points, communities, brokers.
+
+    Without PROJECTION, lists the projections (saved queries tagged 'projection').
+
+    Example: tppo-graph network actors --metric betweenness --top 10 --brokers tpd:IDN tpd:KHM
+    """
+    from .errors import UsageError
+    from .network import brokers, export_network, list_projections, metrics, plot_network, projection
+    from .render import render_json, render_table
+
+    if name is None:
+        rows = [
+            [q.name.removeprefix("projection-"), q.summary.removeprefix("Projection: ")] for q in list_projections()
+        ]
+        _emit(render_table(["projection", "summary"], rows))
+        return
+    if export_fmt and output is None:
+        raise UsageError("--export: give the file with -o FILE")
+    graph = projection(name, data=_data(data), **_parse_params(params))
+    result = metrics(graph)
+    label = "label_id" if lang == "id" else "label_en"
+    report = brokers(graph, *pair) if pair else None
+    if export_fmt and output is not None:
+        export_network(graph, export_fmt, output)
+        click.echo(
+            f"Wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges ({export_fmt}) to {output}",
+            err=True,
+        )
+    if plot is not None:
+        sizes = {r["node"]: float(r[metric] or 0.0) for r in result.rows} if metric != "community" else None
+        plot_network(graph, plot, sizes=sizes, lang=lang)
+        click.echo(f"Drew the network to {plot}", err=True)
+    rows = result.top(metric, top or None)
+    if fmt == "json":
+        payload: dict[str, Any] = {"projection": graph.graph["projection"], **result.to_dict()}
+        payload["rows"] = rows
+        if report is not None:
+            payload["brokers"] = report.to_dict()
+        _emit(render_json(payload))
+        return
+    columns = ["node", "class", "degree", "betweenness", "closeness", "eigenvector", "articulation", "community"]
+    table_rows = [
+        [
+            r[label],
+            r["cls"],
+            r["degree"],
+            f"{r['betweenness']:.4f}",
+            f"{r['closeness']:.4f}",
+            "" if r["eigenvector"] is None else f"{r['eigenvector']:.4f}",
+            "yes" if r["articulation_point"] else "",
+            r["community"],
+        ]
+        for r in rows
+    ]
+    if fmt == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["iri", *columns])
+        writer.writerows([[r["node"], *cells] for r, cells in zip(rows, table_rows, strict=True)])
+        _emit(buffer.getvalue())
+        return
+    out = [
+        f"{graph.graph['summary']}\n",
+        (
+            f"{result.nodes} nodes, {result.edges} edges, {result.components} component(s), "
+            f"{len(result.communities)} communities, {len(result.bridges)} bridges; sorted by {metric}\n"
+        ),
+        *(f"Note: {n}\n" for n in result.notes),
+        "\n",
+        render_table(columns, table_rows),
+    ]
+    if report is not None:
+        out.append(f"\nBrokers between {report.a} and {report.b}: ")
+        if not report.connected:
+            out.append("not connected\n")
+        else:
+            out.append(f"distance {report.distance}, {report.shortest_paths} shortest path(s)\n")
+            out.append(
+                render_table(
+                    ["broker", "class", "paths", "share"],
+                    [[r[label], r["cls"], r["paths"], f"{r['share']:.3f}"] for r in report.brokers[: top or None]],
+                )
+            )
+            cuts = ", ".join(graph.nodes[c][label] for c in report.cut_nodes) or "none"
+            out.append(f"Single nodes whose removal disconnects them: {cuts}\n")
+    _emit("".join(out))
+
+
 @main.command("load")
 @data_option
 @click.option(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Sequence
@@ -39,6 +40,12 @@ class ExportResult:
     content: bytes | None = None
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_atomic(path: Path, content: bytes) -> None:
     """Write ``content`` to ``path`` so that readers see the old file or the new one, never a partial one."""
     path = Path(path)
@@ -46,6 +53,9 @@ def write_atomic(path: Path, content: bytes) -> None:
     if not directory.is_dir():
         raise OutputError(path, f"directory {directory} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    # mkstemp creates the file 0600; give it the mode a plain open() would (or keep the replaced file's mode)
+    with contextlib.suppress(OSError):
+        Path(tmp).chmod(path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
