@@ -66,10 +66,10 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(
     "--engine",
-    type=click.Choice(["pyshacl", "turbo"]),
-    default="pyshacl",
+    type=click.Choice(["auto", "pyshacl", "turbo"]),
+    default="auto",
     show_default=True,
-    help="pySHACL is the reference; 'turbo' uses pyshacl-turbo (Rust) if installed.",
+    help="pySHACL is the reference; 'turbo' is pyshacl-turbo (Rust, the same report, much faster); 'auto' takes turbo when it is installed.",
 )
 def validate(data: tuple[str, ...], fmt: str, engine: str) -> None:
     """Check the graph against the SHACL shapes (exit 0 conforms, 1 violations, 2 bad input).

@@ -1,0 +1,48 @@
+"""pyshacl-turbo gives exactly pySHACL's report: on the bundled graph, the test context and every negative fixture."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tppo_graph.validate import ValidationReport, resolve_engine
+
+from .conftest import DATA_DIR, ROOT
+from .shacl_runs import run
+
+CONTEXT = (ROOT / "graph_data" / "paper.ttl", ROOT / "graph_data" / "sources.ttl", DATA_DIR / "context.ttl")
+FIXTURES = sorted((DATA_DIR / "invalid").glob("*.ttl"))
+CASES = [None, CONTEXT, *((*CONTEXT, f) for f in FIXTURES)]
+_BNODE = re.compile(r"_:[A-Za-z0-9]+")
+
+pytest.importorskip("pyshacl_turbo")
+
+
+def comparable(report: ValidationReport) -> list[tuple]:
+    """Results with blank-node labels erased: each engine names blank nodes its own way."""
+    return sorted(
+        tuple(
+            _BNODE.sub("_:b", v) if isinstance(v, str) else v
+            for v in (r.severity, r.source_shape, r.focus_node, r.path, r.value, r.constraint, r.message)
+        )
+        for r in report.results
+    )
+
+
+def case_id(case: tuple[Path, ...] | None) -> str:
+    return "bundled-graph" if case is None else case[-1].name
+
+
+def test_auto_prefers_the_fast_engine():
+    assert resolve_engine("auto") == "turbo"
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_turbo_report_equals_pyshacl_report(case):
+    reference, fast = run(case, "pyshacl"), run(case, "turbo")
+    assert fast.engine == "turbo" and reference.engine == "pyshacl"
+    assert fast.triples == reference.triples
+    assert fast.conforms == reference.conforms
+    assert comparable(fast) == comparable(reference)
