@@ -5,12 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from tppo_graph.resources import bundled_root, graph_files
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_user_cache(tmp_path_factory):
+    """Keep the stores and header caches that tests build out of the user's real cache directory."""
+    import os
+
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -29,9 +42,57 @@ def bundled_store():
     return load_store()
 
 
+class Result:
+    """What one in-process run of the CLI produced."""
+
+    def __init__(self, exit_code: int, stdout_bytes: bytes, stderr_bytes: bytes) -> None:
+        self.exit_code = exit_code
+        self.stdout_bytes = stdout_bytes
+        self.stderr_bytes = stderr_bytes
+
+    @property
+    def stdout(self) -> str:
+        return self.stdout_bytes.decode("utf-8")
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_bytes.decode("utf-8")
+
+    @property
+    def output(self) -> str:
+        """Standard output then standard error, as a terminal would show them."""
+        return self.stdout + self.stderr
+
+
+class Runner:
+    """Runs ``tppo_graph.cli.main`` in-process with its standard streams captured (as bytes, like a pipe)."""
+
+    def invoke(self, cli, args: list[str]) -> Result:
+        import io
+        import sys
+
+        out, err = io.BytesIO(), io.BytesIO()
+        saved = sys.stdout, sys.stderr
+        wout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+        werr = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
+        sys.stdout, sys.stderr = wout, werr
+        try:
+            code = cli(list(args))
+        except SystemExit as exc:  # argparse exits on --help and on usage errors
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        finally:
+            wout.flush()
+            werr.flush()
+            sys.stdout, sys.stderr = saved
+        result = Result(int(code or 0), out.getvalue(), err.getvalue())
+        wout.detach()  # keep the buffers open until read; the wrappers must not close them when collected
+        werr.detach()
+        return result
+
+
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
+def runner() -> Runner:
+    return Runner()
 
 
 def data_files() -> list[Path]:

@@ -1,5 +1,5 @@
 """``python -m tppo_graph`` runs the CLI."""
 
-from .cli import main
+from .cli import run
 
-main()
+run()

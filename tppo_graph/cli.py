@@ -1,140 +1,150 @@
-"""The ``tppo-graph`` command line: each verb parses options, calls one library function, renders the result."""
+"""The ``tppo-graph`` command line: each verb parses options, calls one library function, renders the result.
+
+Built on the standard library's argparse, and only the parser of the verb being run is built: the query path
+must start fast (a whole ``tppo-graph query`` process stays within 1.5x of a bare pyoxigraph script), and every
+import is deferred to the verb that needs it.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
-import click
+from .errors import TppoGraphError, UsageError
 
-from .errors import TppoGraphError
-
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from .queries import Engine, QueryResult, SavedQuery
+    from .remote import Credentials
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+PROG = "tppo-graph"
+
+#: verb -> one-line summary (the order of `tppo-graph --help`)
+VERBS = {
+    "queries": "List the saved queries with their titles and parameters.",
+    "query": "Run a saved query; `query NAME --help` explains that query.",
+    "sparql": "Run an ad-hoc SPARQL query (read-only) on the graph or an endpoint.",
+    "validate": "Check the graph against the SHACL shapes (exit 0 conforms, 1 violations, 2 bad input).",
+    "stats": "Triples, entities per class, label coverage per language, facts without a source.",
+    "export": "Write the whole graph (ontology + data) in a standard RDF format.",
+    "network": "Network analysis of a projection: centralities, articulation points, communities, brokers.",
+    "load": "Upload the whole graph into a SPARQL store, atomically.",
+    "serve": "Serve the graph over SPARQL on this machine (the Oxigraph server) until Ctrl-C.",
+}
+MAIN_HELP = f"""usage: {PROG} [--version] [-h] VERB [OPTIONS]
+
+Knowledge graph of trafficking-in-persons (TPPO) law between Indonesia and Cambodia and of IOM's role.
+
+verbs:
+{"".join(f"  {verb:<10} {summary}{chr(10)}" for verb, summary in VERBS.items())}
+Run `{PROG} VERB --help` for a verb's options and an example.
+Exit codes: 0 success (or the graph conforms), 1 findings (SHACL violations), 2 bad input or usage.
+"""
 
 
-class TppoGroup(click.Group):
-    """Turns every :class:`TppoGraphError` into one line on stderr and its exit code (no traceback)."""
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (naming the option at fault) and our exit code for usage errors."""
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except TppoGraphError as exc:
-            click.echo(f"tppo-graph: error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        sys.exit(EXIT_BAD_INPUT)
 
 
-def data_option(func: F) -> F:
-    """``--data PATH`` (repeatable): the graph data to use instead of the bundled data."""
-    return click.option(
+def _parser(verb: str, description: str, example: str, *, add_help: bool = True) -> Parser:
+    return Parser(
+        prog=f"{PROG} {verb}",
+        description=description,
+        epilog=f"Example: {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=add_help,
+        allow_abbrev=False,
+    )
+
+
+def _data_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
         "--data",
-        "data",
-        multiple=True,
+        action="append",
         metavar="PATH",
         help="Data file or folder to use instead of the bundled graph data (repeatable; 'bundled' adds the "
         "bundled data). Default: $TPPO_GRAPH_DATA, else the bundled data.",
-    )(func)
+    )
 
 
-def _data(data: tuple[str, ...]) -> list[str] | None:
-    return list(data) if data else None
+def _param_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("-p", "--param", dest="params", action="append", default=[], metavar="NAME=VALUE", help=what)
 
 
-def _emit(text: str | bytes, output: str | None = None) -> None:
+def _result_options(p: argparse.ArgumentParser) -> None:
+    from .render import RESULT_FORMATS
+
+    p.add_argument(
+        "--format",
+        dest="fmt",
+        choices=RESULT_FORMATS,
+        default="table",
+        help="table/md: labels instead of IRIs; json: W3C SPARQL 1.1 Query Results JSON; csv/tsv: the W3C CSV and "
+        "TSV formats (default: table).",
+    )
+    p.add_argument(
+        "--lang", choices=("id", "en"), default="en", help="Language of labels in tables and of a 'lang' parameter."
+    )
+    p.add_argument("--with-sources", action="store_true", help="Add the sources of each row's subject.")
+    p.add_argument("-o", "--output", type=Path, help="Write to FILE (atomically) instead of standard output.")
+    _data_option(p)
+
+
+def _credential_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--user", default=os.environ.get("TPPO_GRAPH_USER"), help="User for HTTP basic auth ($TPPO_GRAPH_USER)."
+    )
+    p.add_argument(
+        "--password-env",
+        default="TPPO_GRAPH_PASSWORD",
+        metavar="VAR",
+        help="Environment variable holding the password, never given on the command line (default: TPPO_GRAPH_PASSWORD).",
+    )
+
+
+def _remote_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--endpoint", metavar="URL", help="Query this SPARQL endpoint instead of the bundled graph.")
+    p.add_argument("--graph", metavar="IRI", help="With --endpoint: use this named graph as the query's default graph.")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="With --endpoint: seconds to wait; a timeout is an error (default 60).",
+    )
+    _credential_options(p)
+
+
+# ---------------------------------------------------------------------------------------------
+# Output helpers (the only writers of standard output)
+# ---------------------------------------------------------------------------------------------
+
+
+def _emit(text: str | bytes) -> None:
     if isinstance(text, bytes):
+        sys.stdout.flush()
         sys.stdout.buffer.write(text)
         sys.stdout.buffer.flush()
     else:
-        click.echo(text, nl=False)
-    del output
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
-@click.group(cls=TppoGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="tppo-graph", prog_name="tppo-graph")  # looked up only when asked
-def main() -> None:
-    """Knowledge graph of trafficking-in-persons (TPPO) law between Indonesia and Cambodia and of IOM's role.
-
-    Exit codes: 0 success (or the graph conforms), 1 findings (SHACL violations), 2 bad input or usage.
-    """
+def _note(text: str) -> None:
+    sys.stderr.write(text + "\n")
 
 
-@main.command()
-@data_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option(
-    "--engine",
-    type=click.Choice(["auto", "pyshacl", "turbo"]),
-    default="auto",
-    show_default=True,
-    help="pySHACL is the reference; 'turbo' is pyshacl-turbo (Rust, the same report, much faster); 'auto' takes turbo when it is installed.",
-)
-def validate(data: tuple[str, ...], fmt: str, engine: str) -> None:
-    """Check the graph against the SHACL shapes (exit 0 conforms, 1 violations, 2 bad input).
-
-    Warnings are reported but do not make the graph non-conformant.
-
-    Example: tppo-graph validate --format json
-    """
-    from .render import render_json, render_validation
-    from .validate import validate as run
-
-    report = run(_data(data), engine=engine)
-    _emit(render_json(report.to_dict()) if fmt == "json" else render_validation(report))
-    sys.exit(EXIT_OK if report.conforms else EXIT_FINDINGS)
+def _data(args: argparse.Namespace) -> list[str] | None:
+    return list(args.data) if args.data else None
 
 
-@main.command()
-@data_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def stats(data: tuple[str, ...], fmt: str) -> None:
-    """Triples, entities per class, label coverage per language, facts without a source.
-
-    Example: tppo-graph stats
-    """
-    from .render import render_json, render_stats
-    from .stats import stats as run
-
-    result = run(_data(data))
-    _emit(render_json(result.to_dict()) if fmt == "json" else render_stats(result))
-
-
-@main.command()
-@data_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["ttl", "nt", "jsonld", "trig", "nq", "rdfxml"]),
-    default="ttl",
-    show_default=True,
-    help="trig and nq keep ontology and data in two named graphs.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="File to write (atomically: never half-written). Default: standard output.",
-)
-def export(data: tuple[str, ...], fmt: str, output: Path | None) -> None:
-    """Write the whole graph (ontology + data) in a standard RDF format.
-
-    Example: tppo-graph export --format trig -o tppo-graph.trig
-    """
-    from .export import export as run
-
-    result = run(fmt, output, _data(data))
-    if result.content is not None:
-        _emit(result.content)
-    else:
-        click.echo(f"Wrote {result.statements:,} statements ({result.format}) to {result.path}", err=True)
-
-
-def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
-    from .errors import UsageError
-
+def _parse_params(pairs: list[str]) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -144,91 +154,7 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     return params
 
 
-def result_options(func: F) -> F:
-    """Options shared by ``query`` and ``sparql``: output format, label language, sources, output file."""
-    from .render import RESULT_FORMATS
-
-    for option in reversed(
-        [
-            click.option(
-                "--format",
-                "fmt",
-                type=click.Choice(RESULT_FORMATS),
-                default="table",
-                show_default=True,
-                help="table/md: labels instead of IRIs; json: W3C SPARQL 1.1 Query Results JSON; "
-                "csv/tsv: the W3C CSV and TSV formats.",
-            ),
-            click.option(
-                "--lang",
-                type=click.Choice(["id", "en"]),
-                default="en",
-                show_default=True,
-                help="Language of labels in tables (and of a query's 'lang' parameter).",
-            ),
-            click.option("--with-sources", is_flag=True, help="Add the sources of each row's subject."),
-            click.option(
-                "-o",
-                "--output",
-                type=click.Path(dir_okay=False, path_type=Path),
-                default=None,
-                help="Write to FILE (atomically) instead of standard output.",
-            ),
-            data_option,
-        ]
-    ):
-        func = option(func)
-    return func
-
-
-def remote_options(func: F) -> F:
-    """Options that point a verb at a remote SPARQL endpoint instead of the embedded engine."""
-    for option in reversed(
-        [
-            click.option(
-                "--endpoint",
-                metavar="URL",
-                default=None,
-                help="Query this SPARQL endpoint instead of the bundled graph (e.g. http://127.0.0.1:7878/query).",
-            ),
-            click.option(
-                "--graph",
-                "graph",
-                metavar="IRI",
-                default=None,
-                help="With --endpoint: use this named graph as the default graph of the query.",
-            ),
-            click.option(
-                "--timeout",
-                type=float,
-                default=60.0,
-                show_default=True,
-                help="With --endpoint: seconds to wait; a timeout is an error, never an empty result.",
-            ),
-            credential_options,
-        ]
-    ):
-        func = option(func)
-    return func
-
-
-def credential_options(func: F) -> F:
-    func = click.option(
-        "--password-env",
-        metavar="VAR",
-        default="TPPO_GRAPH_PASSWORD",
-        show_default=True,
-        help="Environment variable holding the password (never given on the command line).",
-    )(func)
-    return click.option(
-        "--user", envvar="TPPO_GRAPH_USER", default=None, help="User for HTTP basic auth ($TPPO_GRAPH_USER)."
-    )(func)
-
-
-def _credentials(user: str | None, password_env: str) -> Any:
-    import os
-
-    from .errors import UsageError
+def _credentials(user: str | None, password_env: str) -> Credentials | None:
     from .remote import Credentials
 
     if user is None:
@@ -239,66 +165,52 @@ def _credentials(user: str | None, password_env: str) -> Any:
     return Credentials(user, password)
 
 
-def _engine(
-    endpoint: str | None, graph: str | None, timeout: float, user: str | None, password_env: str, data: tuple[str, ...]
-) -> Any:
-    from .engine import open_store
-    from .queries import LocalEngine
+def _engine(args: argparse.Namespace) -> Engine:
+    if args.endpoint is None:
+        from .engine import open_store
+        from .queries import LocalEngine
 
-    if endpoint is None:
-        return LocalEngine(open_store(_data(data)))
+        return LocalEngine(open_store(_data(args)))
     from .remote import RemoteEngine, endpoints_for
 
-    return RemoteEngine(endpoints_for(endpoint).query, graph, timeout, _credentials(user, password_env))
+    return RemoteEngine(
+        endpoints_for(args.endpoint).query, args.graph, args.timeout, _credentials(args.user, args.password_env)
+    )
 
 
-def _emit_result(result: Any, fmt: str, lang: str, output: Path | None, store: Any) -> None:
-    from .export import write_atomic
+def _emit_result(result: QueryResult, args: argparse.Namespace, engine: Engine) -> None:
     from .queries import iter_iris, labels_for
     from .render import render_result
 
-    labels = labels_for(store, iter_iris(result), lang) if fmt in ("table", "md") else None
-    text = render_result(result, fmt, labels)
-    if output is None:
+    labels = labels_for(engine, iter_iris(result), args.lang) if args.fmt in ("table", "md") else None
+    text = render_result(result, args.fmt, labels)
+    if args.output is None:
         _emit(text)
         return
-    write_atomic(output, text if isinstance(text, bytes) else text.encode("utf-8"))
-    click.echo(f"Wrote {len(result)} result(s) ({fmt}) to {output}", err=True)
+    from .export import write_atomic
+
+    write_atomic(args.output, text if isinstance(text, bytes) else text.encode("utf-8"))
+    _note(f"Wrote {len(result)} result(s) ({args.fmt}) to {args.output}")
 
 
-def _query_help(query: Any) -> str:
-    from .render import render_table
-
-    out = [f"Usage: tppo-graph query {query.name} [--param NAME=VALUE ...] [OPTIONS]\n\n", f"  {query.summary}\n\n"]
-    out.extend(f"  {line}\n" for line in click.wrap_text(query.description, 76).splitlines())
-    if query.tags:
-        out.append(f"\n  Tags: {', '.join(query.tags)}\n")
-    if query.params:
-        rows = []
-        for p in query.params:
-            allowed = p.scheme or p.cls or (", ".join(p.values) if p.values else "")
-            rows.append([p.name, p.type, "yes" if p.required else "no", p.default or "", allowed, p.description])
-        out.append("\nParameters:\n")
-        out.append(render_table(["name", "type", "required", "default", "allowed", "description"], rows))
-    else:
-        out.append("\nParameters: none\n")
-    out.append(f"\nFile: {query.path}\n")
-    return "".join(out)
+# ---------------------------------------------------------------------------------------------
+# Verbs: build_<verb>(parser) declares options, run_<verb>(args) does the work and returns the exit code
+# ---------------------------------------------------------------------------------------------
 
 
-@main.command("queries")
-@click.option("--tag", default=None, help="Only queries with this tag.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def queries_command(tag: str | None, fmt: str) -> None:
-    """List the saved queries with their titles and parameters.
+def build_queries() -> Parser:
+    p = _parser("queries", VERBS["queries"], f"{PROG} queries --tag gaps")
+    p.add_argument("--tag", help="Only queries with this tag.")
+    p.add_argument("--format", dest="fmt", choices=("table", "json"), default="table")
+    return p
 
-    Example: tppo-graph queries --tag gaps
-    """
+
+def run_queries(args: argparse.Namespace) -> int:
     from .queries import list_queries
     from .render import render_json, render_table
 
-    found = list_queries(tag)
-    if fmt == "json":
+    found = list_queries(args.tag)
+    if args.fmt == "json":
         _emit(
             render_json(
                 [
@@ -307,191 +219,244 @@ def queries_command(tag: str | None, fmt: str) -> None:
                         "summary": q.summary,
                         "description": q.description,
                         "tags": list(q.tags),
-                        "params": [p.__dict__ for p in q.params],
+                        "params": [p._asdict() for p in q.params],
                     }
                     for q in found
                 ]
             )
         )
-        return
-    rows = [[q.name, q.summary, ", ".join(q.tags), ", ".join(p.name for p in q.params)] for q in found]
-    _emit(render_table(["name", "summary", "tags", "params"], rows))
+    else:
+        rows = [[q.name, q.summary, ", ".join(q.tags), ", ".join(p.name for p in q.params)] for q in found]
+        _emit(render_table(["name", "summary", "tags", "params"], rows))
+    return EXIT_OK
 
 
-@main.command("query", add_help_option=False)
-@click.argument("name", required=False)
-@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A parameter value (repeatable).")
-@result_options
-@remote_options
-@click.option("--show-sparql", is_flag=True, help="Print the query with its PREFIX block instead of running it.")
-@click.option("-h", "--help", "show_help", is_flag=True, help="Show this message (with NAME: that query's help).")
-@click.pass_context
-def query_command(
-    ctx: click.Context,
-    name: str | None,
-    params: tuple[str, ...],
-    fmt: str,
-    lang: str,
-    with_sources: bool,
-    output: Path | None,
-    data: tuple[str, ...],
-    endpoint: str | None,
-    graph: str | None,
-    timeout: float,
-    user: str | None,
-    password_env: str,
-    show_sparql: bool,
-    show_help: bool,
-) -> None:
-    """Run a saved query (see `tppo-graph queries`); `query NAME --help` explains that query.
+def build_query() -> Parser:
+    p = _parser(
+        "query",
+        VERBS["query"] + "\n\nThe catalogue: `tppo-graph queries`.",
+        f"{PROG} query palermo-obligations-without-bilateral-mechanism --format csv",
+        add_help=False,
+    )
+    p.add_argument("name", nargs="?", metavar="NAME", help="The saved query.")
+    _param_option(p, "A parameter value (repeatable).")
+    _result_options(p)
+    _remote_options(p)
+    p.add_argument("--show-sparql", action="store_true", help="Print the query with its PREFIX block instead.")
+    p.add_argument(
+        "-h", "--help", dest="show_help", action="store_true", help="Show this help (with NAME: that query's)."
+    )
+    return p
 
-    Example: tppo-graph query palermo-obligations-without-bilateral-mechanism --format csv
-    """
-    from .queries import get_query, run_query, standalone_text
 
-    if name is None:
-        click.echo(ctx.get_help())
-        ctx.exit(0 if show_help else EXIT_BAD_INPUT)
-    saved = get_query(name)
-    if show_help:
+def _query_help(q: SavedQuery) -> str:
+    import textwrap
+
+    from .render import render_table
+
+    out = [
+        f"usage: {PROG} query {q.name} [-p NAME=VALUE ...] [OPTIONS]\n\n",
+        f"  {q.summary}\n\n",
+        *(f"  {line}\n" for line in textwrap.wrap(q.description, 96)),
+    ]
+    if q.tags:
+        out.append(f"\n  Tags: {', '.join(q.tags)}\n")
+    if q.params:
+        rows = [
+            [
+                p.name,
+                p.type,
+                "yes" if p.required else "no",
+                p.default or "",
+                p.scheme or p.cls or ", ".join(p.values or ()),
+                p.description,
+            ]
+            for p in q.params
+        ]
+        out += [
+            "\nParameters:\n",
+            render_table(["name", "type", "required", "default", "allowed", "description"], rows),
+        ]
+    else:
+        out.append("\nParameters: none\n")
+    out.append(f"\nFile: {q.path}\n")
+    return "".join(out)
+
+
+def run_query(args: argparse.Namespace) -> int:
+    from .queries import get_query, standalone_text
+    from .queries import run_query as run
+
+    if args.name is None:
+        _emit(build_query().format_help())
+        return EXIT_OK if args.show_help else EXIT_BAD_INPUT
+    saved = get_query(args.name)
+    if args.show_help:
         _emit(_query_help(saved))
-        return
-    if show_sparql:
+        return EXIT_OK
+    if args.show_sparql:
         _emit(standalone_text(saved))
-        return
-    engine = _engine(endpoint, graph, timeout, user, password_env, data)
-    result = run_query(name, engine=engine, lang=lang, with_sources=with_sources, **_parse_params(params))
-    _emit_result(result, fmt, lang, output, engine)
+        return EXIT_OK
+    engine = _engine(args)
+    result = run(args.name, engine=engine, lang=args.lang, with_sources=args.with_sources, **_parse_params(args.params))
+    _emit_result(result, args, engine)
+    return EXIT_OK
 
 
-@main.command("sparql")
-@click.argument("text", metavar="QUERY|@FILE")
-@result_options
-@remote_options
-def sparql_command(
-    text: str,
-    fmt: str,
-    lang: str,
-    with_sources: bool,
-    output: Path | None,
-    data: tuple[str, ...],
-    endpoint: str | None,
-    graph: str | None,
-    timeout: float,
-    user: str | None,
-    password_env: str,
-) -> None:
-    """Run an ad-hoc SPARQL query (read-only); the catalogue prefixes are predeclared.
+def build_sparql() -> Parser:
+    p = _parser(
+        "sparql",
+        VERBS["sparql"] + " The catalogue prefixes (tppo:, tpd:, tpv:, eli:, ...) are predeclared.",
+        f"{PROG} sparql 'SELECT ?s WHERE {{ ?s a tppo:State }}'",
+    )
+    p.add_argument("text", metavar="QUERY|@FILE", help="The query, or @ and a file holding it.")
+    _result_options(p)
+    _remote_options(p)
+    return p
 
-    Example: tppo-graph sparql 'SELECT ?s WHERE { ?s a tppo:State }'
-    """
-    from .errors import UsageError
+
+def run_sparql(args: argparse.Namespace) -> int:
     from .queries import sparql
 
+    text = args.text
     if text.startswith("@"):
         path = Path(text[1:])
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{path}: cannot read query file: {exc.strerror or exc}") from None
-    engine = _engine(endpoint, graph, timeout, user, password_env, data)
-    result = sparql(text, engine=engine, with_sources=with_sources)
-    _emit_result(result, fmt, lang, output, engine)
+    engine = _engine(args)
+    result = sparql(text, engine=engine, with_sources=args.with_sources)
+    _emit_result(result, args, engine)
+    return EXIT_OK
 
 
-@main.command("network")
-@click.argument("name", required=False, metavar="[PROJECTION]")
-@click.option(
-    "-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A projection parameter (repeatable)."
-)
-@click.option(
-    "--metric",
-    type=click.Choice(["degree", "betweenness", "closeness", "eigenvector", "community"]),
-    default="betweenness",
-    show_default=True,
-    help="Sort the table by this metric.",
-)
-@click.option("--top", type=int, default=20, show_default=True, help="Rows of the table (0: all).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--lang", type=click.Choice(["id", "en"]), default="en", show_default=True, help="Language of labels.")
-@click.option(
-    "--brokers",
-    "pair",
-    nargs=2,
-    metavar="A B",
-    default=None,
-    help="Also report the brokers between two nodes (e.g. tpd:IDN tpd:KHM) and the nodes that would cut them.",
-)
-@click.option(
-    "--export",
-    "export_fmt",
-    type=click.Choice(["graphml", "gexf", "json"]),
-    default=None,
-    help="Write the network (with node and edge attributes) to -o FILE.",
-)
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File for --export."
-)
-@click.option(
-    "--plot",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Draw the network to FILE.png or FILE.svg (sizes by --metric, colours by class).",
-)
-@data_option
-def network_command(
-    name: str | None,
-    params: tuple[str, ...],
-    metric: str,
-    top: int,
-    fmt: str,
-    lang: str,
-    pair: tuple[str, str] | None,
-    export_fmt: str | None,
-    output: Path | None,
-    plot: Path | None,
-    data: tuple[str, ...],
-) -> None:
-    """Network analysis of a projection: centralities, articulation points, communities, brokers.
+def build_validate() -> Parser:
+    p = _parser(
+        "validate",
+        VERBS["validate"] + "\n\nWarnings are reported but do not make the graph non-conformant.",
+        f"{PROG} validate --format json",
+    )
+    _data_option(p)
+    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--engine",
+        choices=("auto", "pyshacl", "turbo"),
+        default="auto",
+        help="pySHACL is the reference; turbo is pyshacl-turbo (Rust: the same report, much faster); auto takes "
+        "turbo when it is installed (default).",
+    )
+    return p
 
-    Without PROJECTION, lists the projections (saved queries tagged 'projection').
 
-    Example: tppo-graph network actors --metric betweenness --top 10 --brokers tpd:IDN tpd:KHM
-    """
-    from .errors import UsageError
+def run_validate(args: argparse.Namespace) -> int:
+    from .render import render_json, render_validation
+    from .validate import validate
+
+    report = validate(_data(args), engine=args.engine)
+    _emit(render_json(report.to_dict()) if args.fmt == "json" else render_validation(report))
+    return EXIT_OK if report.conforms else EXIT_FINDINGS
+
+
+def build_stats() -> Parser:
+    p = _parser("stats", VERBS["stats"], f"{PROG} stats")
+    _data_option(p)
+    p.add_argument("--format", dest="fmt", choices=("table", "json"), default="table")
+    return p
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    from .render import render_json, render_stats
+    from .stats import stats
+
+    result = stats(_data(args))
+    _emit(render_json(result.to_dict()) if args.fmt == "json" else render_stats(result))
+    return EXIT_OK
+
+
+def build_export() -> Parser:
+    p = _parser("export", VERBS["export"], f"{PROG} export --format trig -o tppo-graph.trig")
+    _data_option(p)
+    p.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("ttl", "nt", "jsonld", "trig", "nq", "rdfxml"),
+        default="ttl",
+        help="trig and nq keep ontology and data in two named graphs (default: ttl).",
+    )
+    p.add_argument("-o", "--output", type=Path, help="File to write, atomically (default: standard output).")
+    return p
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from .export import export
+
+    result = export(args.fmt, args.output, _data(args))
+    if result.content is not None:
+        _emit(result.content)
+    else:
+        _note(f"Wrote {result.statements:,} statements ({result.format}) to {result.path}")
+    return EXIT_OK
+
+
+def build_network() -> Parser:
+    p = _parser(
+        "network",
+        VERBS["network"] + "\n\nWithout PROJECTION, lists the projections (saved queries tagged 'projection').",
+        f"{PROG} network actors --metric betweenness --top 10 --brokers tpd:IDN tpd:KHM",
+    )
+    p.add_argument("name", nargs="?", metavar="PROJECTION")
+    _param_option(p, "A projection parameter (repeatable).")
+    from .network import METRICS
+
+    p.add_argument("--metric", choices=METRICS, default="betweenness", help="Sort the table by this metric.")
+    p.add_argument("--top", type=int, default=20, help="Rows of the table (0: all; default 20).")
+    p.add_argument("--format", dest="fmt", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--lang", choices=("id", "en"), default="en", help="Language of labels.")
+    p.add_argument(
+        "--brokers", nargs=2, metavar=("A", "B"), help="Report the brokers between two nodes (tpd:IDN tpd:KHM)."
+    )
+    p.add_argument(
+        "--export", dest="export_fmt", choices=("graphml", "gexf", "json"), help="Write the network to -o FILE."
+    )
+    p.add_argument("-o", "--output", type=Path, help="File for --export.")
+    p.add_argument("--plot", type=Path, help="Draw the network to FILE.png or FILE.svg (sizes by --metric).")
+    _data_option(p)
+    return p
+
+
+def run_network(args: argparse.Namespace) -> int:
     from .network import brokers, export_network, list_projections, metrics, plot_network, projection
     from .render import render_json, render_table
 
-    if name is None:
+    if args.name is None:
         rows = [
             [q.name.removeprefix("projection-"), q.summary.removeprefix("Projection: ")] for q in list_projections()
         ]
         _emit(render_table(["projection", "summary"], rows))
-        return
-    if export_fmt and output is None:
+        return EXIT_OK
+    if args.export_fmt and args.output is None:
         raise UsageError("--export: give the file with -o FILE")
-    graph = projection(name, data=_data(data), **_parse_params(params))
+    graph = projection(args.name, data=_data(args), **_parse_params(args.params))
     result = metrics(graph)
-    label = "label_id" if lang == "id" else "label_en"
-    report = brokers(graph, *pair) if pair else None
-    if export_fmt and output is not None:
-        export_network(graph, export_fmt, output)
-        click.echo(
-            f"Wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges ({export_fmt}) to {output}",
-            err=True,
+    label = "label_id" if args.lang == "id" else "label_en"
+    report = brokers(graph, *args.brokers) if args.brokers else None
+    if args.export_fmt:
+        export_network(graph, args.export_fmt, args.output)
+        _note(
+            f"Wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges ({args.export_fmt}) to {args.output}"
         )
-    if plot is not None:
-        sizes = {r["node"]: float(r[metric] or 0.0) for r in result.rows} if metric != "community" else None
-        plot_network(graph, plot, sizes=sizes, lang=lang)
-        click.echo(f"Drew the network to {plot}", err=True)
-    rows = result.top(metric, top or None)
-    if fmt == "json":
-        payload: dict[str, Any] = {"projection": graph.graph["projection"], **result.to_dict()}
-        payload["rows"] = rows
+    if args.plot is not None:
+        sizes = {r["node"]: float(r[args.metric] or 0.0) for r in result.rows} if args.metric != "community" else None
+        plot_network(graph, args.plot, sizes=sizes, lang=args.lang)
+        _note(f"Drew the network to {args.plot}")
+    rows = result.top(args.metric, args.top or None)
+    if args.fmt == "json":
+        payload = {"projection": graph.graph["projection"], **result.to_dict(), "rows": rows}
         if report is not None:
             payload["brokers"] = report.to_dict()
         _emit(render_json(payload))
-        return
+        return EXIT_OK
     columns = ["node", "class", "degree", "betweenness", "closeness", "eigenvector", "articulation", "community"]
     table_rows = [
         [
@@ -506,7 +471,7 @@ def network_command(
         ]
         for r in rows
     ]
-    if fmt == "csv":
+    if args.fmt == "csv":
         import csv
         import io
 
@@ -515,12 +480,12 @@ def network_command(
         writer.writerow(["iri", *columns])
         writer.writerows([[r["node"], *cells] for r, cells in zip(rows, table_rows, strict=True)])
         _emit(buffer.getvalue())
-        return
+        return EXIT_OK
     out = [
         f"{graph.graph['summary']}\n",
         (
             f"{result.nodes} nodes, {result.edges} edges, {result.components} component(s), "
-            f"{len(result.communities)} communities, {len(result.bridges)} bridges; sorted by {metric}\n"
+            f"{len(result.communities)} communities, {len(result.bridges)} bridges; sorted by {args.metric}\n"
         ),
         *(f"Note: {n}\n" for n in result.notes),
         "\n",
@@ -532,128 +497,107 @@ def network_command(
             out.append("not connected\n")
         else:
             out.append(f"distance {report.distance}, {report.shortest_paths} shortest path(s)\n")
-            out.append(
-                render_table(
-                    ["broker", "class", "paths", "share"],
-                    [[r[label], r["cls"], r["paths"], f"{r['share']:.3f}"] for r in report.brokers[: top or None]],
-                )
-            )
+            brokers_rows = [
+                [r[label], r["cls"], r["paths"], f"{r['share']:.3f}"] for r in report.brokers[: args.top or None]
+            ]
+            out.append(render_table(["broker", "class", "paths", "share"], brokers_rows))
             cuts = ", ".join(graph.nodes[c][label] for c in report.cut_nodes) or "none"
             out.append(f"Single nodes whose removal disconnects them: {cuts}\n")
     _emit("".join(out))
+    return EXIT_OK
 
 
-@main.command("load")
-@data_option
-@click.option(
-    "--endpoint", required=True, metavar="URL", help="The store's SPARQL query URL (Oxigraph: http://HOST:7878/query)."
-)
-@click.option("--graph", "graph", metavar="IRI", default=None, help="Target named graph.")
-@click.option(
-    "--default", "default_graph", is_flag=True, help="Load into the default graph (the default when no --graph)."
-)
-@click.option("--replace", is_flag=True, help="Replace the target graph's content (atomically) instead of adding.")
-@click.option(
-    "--update-endpoint", metavar="URL", default=None, help="SPARQL Update URL, when not derivable from --endpoint."
-)
-@click.option("--store-endpoint", metavar="URL", default=None, help="Graph Store Protocol URL, when not derivable.")
-@click.option("--chunk-size", type=int, default=50_000, show_default=True, help="Triples per upload request.")
-@click.option(
-    "--no-staging",
-    is_flag=True,
-    help="Write straight into the target: faster for large graphs, but NOT atomic (a failed load leaves "
-    "the target partly written).",
-)
-@click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for each request.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@credential_options
-def load_command(
-    data: tuple[str, ...],
-    endpoint: str,
-    graph: str | None,
-    default_graph: bool,
-    replace: bool,
-    update_endpoint: str | None,
-    store_endpoint: str | None,
-    chunk_size: int,
-    no_staging: bool,
-    timeout: float,
-    fmt: str,
-    user: str | None,
-    password_env: str,
-) -> None:
-    """Upload the whole graph (ontology + data) into a SPARQL store, atomically.
+def build_load() -> Parser:
+    p = _parser(
+        "load",
+        VERBS["load"]
+        + "\n\nThe graph goes to a staging named graph in chunks (Graph Store Protocol), is counted there, and is\n"
+        "switched in with one SPARQL Update (MOVE with --replace, ADD otherwise): a failed load leaves the target\n"
+        "graph unchanged. --no-staging writes straight into the target: faster, but not atomic.",
+        f"{PROG} load --endpoint http://127.0.0.1:7878/query --graph https://w3id.org/tppo/graph --replace",
+    )
+    _data_option(p)
+    p.add_argument("--endpoint", required=True, metavar="URL", help="The store's SPARQL query URL.")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--graph", metavar="IRI", help="Target named graph.")
+    target.add_argument(
+        "--default", dest="default_graph", action="store_true", help="Load into the default graph (the default)."
+    )
+    p.add_argument("--replace", action="store_true", help="Replace the target graph's content instead of adding.")
+    p.add_argument("--update-endpoint", metavar="URL", help="SPARQL Update URL, when not derivable from --endpoint.")
+    p.add_argument("--store-endpoint", metavar="URL", help="Graph Store Protocol URL, when not derivable.")
+    p.add_argument("--chunk-size", type=int, default=50_000, help="Triples per upload request (default 50000).")
+    p.add_argument("--no-staging", action="store_true", help="Write straight into the target (not atomic).")
+    p.add_argument("--timeout", type=float, default=300.0, help="Seconds to wait for each request (default 300).")
+    p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
+    _credential_options(p)
+    return p
 
-    The graph goes to a staging named graph in chunks (Graph Store Protocol), is counted there, and is switched in
-    with one SPARQL Update (MOVE with --replace, ADD otherwise): a failed load leaves the target graph unchanged.
 
-    Example: tppo-graph load --endpoint http://127.0.0.1:7878/query --graph https://w3id.org/tppo/graph --replace
-    """
-    from .errors import UsageError
+def run_load(args: argparse.Namespace) -> int:
     from .remote import load_into
     from .render import render_json
 
-    if graph and default_graph:
-        raise UsageError("--graph and --default: choose one target")
-    show = sys.stderr.isatty() and fmt == "text"
+    show = sys.stderr.isatty() and args.fmt == "text"
 
     def progress(sent: int, _total: int) -> None:
         if show:
-            click.echo(f"\r  uploaded {sent:,} triples", nl=False, err=True)
+            sys.stderr.write(f"\r  uploaded {sent:,} triples")
+            sys.stderr.flush()
 
     summary = load_into(
-        endpoint,
-        data=_data(data),
-        graph=graph,
-        replace=replace,
-        update_endpoint=update_endpoint,
-        store_endpoint=store_endpoint,
-        credentials=_credentials(user, password_env),
-        chunk_size=chunk_size,
-        timeout=timeout,
-        staging=not no_staging,
+        args.endpoint,
+        data=_data(args),
+        graph=args.graph,
+        replace=args.replace,
+        update_endpoint=args.update_endpoint,
+        store_endpoint=args.store_endpoint,
+        credentials=_credentials(args.user, args.password_env),
+        chunk_size=args.chunk_size,
+        timeout=args.timeout,
+        staging=not args.no_staging,
         progress=progress,
     )
     if show:
-        click.echo("", err=True)
-    if fmt == "json":
+        sys.stderr.write("\n")
+    if args.fmt == "json":
         _emit(render_json(summary.to_dict()))
-        return
+        return EXIT_OK
     target = f"<{summary.graph}>" if summary.graph else "the default graph"
+    mode = ("replaced" if summary.replaced else "added") + ("" if summary.atomic else ", not atomic")
     _emit(
         f"Loaded {summary.triples_sent:,} triples from {summary.files} files into {target} at {summary.endpoint} "
-        f"({'replaced' if summary.replaced else 'added'}{'' if summary.atomic else ', not atomic'}, "
-        f"{summary.chunks} chunks, {summary.seconds:.2f} s, "
-        f"{summary.triples_per_second:,.0f} triples/s).\n"
+        f"({mode}, {summary.chunks} chunks, {summary.seconds:.2f} s, {summary.triples_per_second:,.0f} triples/s).\n"
         f"Counted in the store: {summary.triples_staged:,} staged, {summary.triples_in_target:,} in the target graph.\n"
     )
+    return EXIT_OK
 
 
-@main.command("serve")
-@data_option
-@click.option("--port", type=int, default=7878, show_default=True, help="TCP port (0: any free port).")
-@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
-@click.option("--writable", is_flag=True, help="Accept SPARQL Update and Graph Store writes (read-only by default).")
-@click.option(
-    "--location",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Keep the server's store in this directory (default: a temporary one, removed on exit).",
-)
-def serve_command(data: tuple[str, ...], port: int, bind: str, writable: bool, location: Path | None) -> None:
-    """Serve the graph over SPARQL on this machine with the Oxigraph server, until Ctrl-C.
+def build_serve() -> Parser:
+    p = _parser("serve", VERBS["serve"], f"{PROG} serve --port 7878")
+    _data_option(p)
+    p.add_argument("--port", type=int, default=7878, help="TCP port (0: any free port; default 7878).")
+    p.add_argument("--bind", default="127.0.0.1", help="Address to listen on (default: loopback only).")
+    p.add_argument(
+        "--writable", action="store_true", help="Accept SPARQL Update and Graph Store writes (read-only by default)."
+    )
+    p.add_argument(
+        "--location", type=Path, help="Keep the server's store in this directory (default: a temporary one)."
+    )
+    return p
 
-    Example: tppo-graph serve --port 7878
-    """
+
+def run_serve(args: argparse.Namespace) -> int:
     import signal
     import time
 
     from .server import serve
 
-    server = serve(port=port, bind=bind, data=_data(data), writable=writable, location=location)
-    click.echo(f"SPARQL endpoint: {server.query_endpoint}  ({'read-write' if writable else 'read-only'})")
-    click.echo(f"Query page:      {server.query_page}")
-    click.echo("Press Ctrl-C to stop.")
+    server = serve(port=args.port, bind=args.bind, data=_data(args), writable=args.writable, location=args.location)
+    _emit(
+        f"SPARQL endpoint: {server.query_endpoint}  ({'read-write' if args.writable else 'read-only'})\n"
+        f"Query page:      {server.query_page}\nPress Ctrl-C to stop.\n"
+    )
     stopping = False
 
     def stop(*_: object) -> None:
@@ -668,8 +612,57 @@ def serve_command(data: tuple[str, ...], port: int, bind: str, writable: bool, l
             time.sleep(0.2)
     finally:
         server.stop()
-        click.echo("Stopped.", err=True)
+        _note("Stopped.")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tppo-graph")
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "0+unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        _emit(MAIN_HELP)
+        return EXIT_OK if argv else EXIT_BAD_INPUT
+    if argv[0] == "--version":
+        _emit(f"{PROG} {_version()}\n")
+        return EXIT_OK
+    verb, rest = argv[0], argv[1:]
+    if verb not in VERBS:
+        import difflib
+
+        close = difflib.get_close_matches(verb, list(VERBS), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else f" (verbs: {', '.join(VERBS)})"
+        sys.stderr.write(f"{PROG}: error: unknown verb '{verb}'{hint}\n")
+        return EXIT_BAD_INPUT
+    module = sys.modules[__name__]
+    parser = getattr(module, f"build_{verb}")()
+    args = parser.parse_args(rest)
+    try:
+        return int(getattr(module, f"run_{verb}")(args))
+    except TppoGraphError as exc:
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return exc.exit_code
+    except BrokenPipeError:  # `tppo-graph query ... | head`: the reader left; not an error of ours
+        return EXIT_OK
+
+
+def run() -> None:
+    """The console-script entry point."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

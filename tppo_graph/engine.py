@@ -1,17 +1,17 @@
-"""The embedded query engine: a pyoxigraph store of the selected graph, in memory or from an on-disk cache.
+"""The embedded query engine: a pyoxigraph store of the selected graph, kept in an on-disk cache.
 
-Small graphs (the bundled one) are parsed into memory on every run: that takes milliseconds. Large graphs are
-bulk-loaded once into an on-disk store under the user cache directory, keyed by the paths, sizes and modification
-times of the files, and reopened read-only by later runs; a changed file gives a new key, so a stale cache is
-never used. ``TPPO_GRAPH_CACHE`` = ``auto`` (default) | ``always`` | ``never`` overrides the choice.
+The first run over a set of files bulk-loads them into an on-disk store under the user cache directory; later
+runs reopen it read-only, which is faster than parsing the files again (about 7 ms against 15 ms for the bundled
+graph, seconds against a minute at a million triples). The cache key holds the paths, sizes and modification times
+of the files, and is checked in full before a store is reused, so a changed file always gets a new store and a
+stale one is never read. ``TPPO_GRAPH_CACHE`` = ``auto`` (default) | ``always`` | ``never`` overrides the choice:
+``never`` parses the files into memory on every run; ``auto`` does so too when the cache directory is not writable.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import tempfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,29 +19,27 @@ import pyoxigraph as ox
 
 from .errors import UsageError
 from .graph import fill_store, ox_format, parse_file
-from .resources import GraphFiles, graph_files
+from .resources import GraphFiles, graph_files, user_cache_dir
 
-__all__ = ["CACHE_ENV", "cache_dir", "fingerprint", "open_store"]
+__all__ = ["CACHE_ENV", "cache_dir", "cache_key", "open_store"]
 
 CACHE_ENV = "TPPO_GRAPH_CACHE"
-#: above this many bytes of input files, ``auto`` uses the on-disk cache
-CACHE_THRESHOLD_BYTES = 32 * 1024 * 1024
-_COMPLETE = "tppo-graph-complete"
+#: stores kept in the cache; the least recently built are removed beyond this
+CACHE_KEEP = 8
+_KEY_FILE = "tppo-graph-key"
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tppo-graph" / "stores"
+    return user_cache_dir() / "stores"
 
 
-def fingerprint(files: GraphFiles) -> str:
-    """A key that changes whenever a file of the selection is added, removed, moved or modified."""
-    digest = hashlib.sha256()
+def cache_key(files: GraphFiles) -> str:
+    """What a cached store must match: every file's resolved path, size and modification time, and the versions."""
+    lines = [f"pyoxigraph {getattr(ox, '__version__', '?')}"]
     for path in files.graph:
         stat = path.stat()
-        digest.update(f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    digest.update(ox.__version__.encode() if hasattr(ox, "__version__") else b"")
-    return digest.hexdigest()[:24]
+        lines.append(f"{path.resolve()}\t{stat.st_size}\t{stat.st_mtime_ns}")
+    return "\n".join(lines) + "\n"
 
 
 def _mode() -> str:
@@ -51,14 +49,24 @@ def _mode() -> str:
     return mode
 
 
-def _build_cache(files: GraphFiles, target: Path) -> None:
+def _prune(directory: Path, keep: int) -> None:
+    import shutil
+
+    stores = sorted((p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")), key=os.path.getmtime)
+    for old in stores[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _build(files: GraphFiles, target: Path, key: str) -> None:
     """Bulk-load the files into a fresh on-disk store, then move it into place in one rename."""
+    import shutil
+    import tempfile
+
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     try:
         store = ox.Store(str(staging))
         for path in files.graph:
-            # parse first: a syntax error must be reported with its line, and must not leave a half-built cache
             try:
                 store.bulk_load(path=path, format=ox_format(path))
             except SyntaxError:
@@ -66,7 +74,9 @@ def _build_cache(files: GraphFiles, target: Path) -> None:
                 raise
         store.flush()
         del store
-        (staging / _COMPLETE).touch()
+        (staging / _KEY_FILE).write_text(key, encoding="utf-8")  # written last: its presence means complete
+        if target.exists():  # a store for another key that hashed alike: replace it
+            shutil.rmtree(target, ignore_errors=True)
         try:
             staging.rename(target)
         except OSError:  # another process won the race: its store is as good as ours
@@ -74,16 +84,23 @@ def _build_cache(files: GraphFiles, target: Path) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    _prune(target.parent, CACHE_KEEP)
 
 
 def open_store(data: Sequence[str | Path] | None = None) -> ox.Store:
     """A store holding the ontology and the selected data, ready for queries."""
     files = graph_files(data)
     mode = _mode()
-    size = sum(p.stat().st_size for p in files.graph)
-    if mode == "never" or (mode == "auto" and size < CACHE_THRESHOLD_BYTES):
+    if mode == "never":
         return fill_store(ox.Store(), files)
-    target = cache_dir() / fingerprint(files)
-    if not (target / _COMPLETE).exists():
-        _build_cache(files, target)
-    return ox.Store.read_only(str(target))
+    key = cache_key(files)
+    target = cache_dir() / f"{zlib.crc32(key.encode('utf-8')):08x}"
+    key_file = target / _KEY_FILE
+    try:
+        if not (key_file.exists() and key_file.read_text(encoding="utf-8") == key):
+            _build(files, target, key)
+        return ox.Store.read_only(str(target))
+    except OSError:
+        if mode == "always":
+            raise
+        return fill_store(ox.Store(), files)  # no writable cache here: parse into memory

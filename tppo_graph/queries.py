@@ -13,14 +13,13 @@ This module is on the query hot path: it imports pyoxigraph and PyYAML only (no 
 
 from __future__ import annotations
 
-import difflib
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any, NamedTuple, Protocol
 
 import pyoxigraph as ox
 
@@ -55,8 +54,11 @@ _UPDATE_KEYWORDS = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class QueryParam:
+# NamedTuples and plain classes rather than dataclasses: this module is on the query path, where importing
+# dataclasses (and inspect) and generating their methods costs more than the query itself.
+
+
+class QueryParam(NamedTuple):
     """One declared parameter: it binds the query variable of the same name."""
 
     name: str
@@ -72,8 +74,7 @@ class QueryParam:
     values: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
-class SavedQuery:
+class SavedQuery(NamedTuple):
     """A query of the catalogue, parsed from its file."""
 
     name: str
@@ -84,7 +85,7 @@ class SavedQuery:
     params: tuple[QueryParam, ...]
     body: str
     form: str
-    header: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    header: Mapping[str, Any] = MappingProxyType({})
 
     @property
     def ordered(self) -> bool:
@@ -95,7 +96,6 @@ class SavedQuery:
         return next((p for p in self.params if p.name == name), None)
 
 
-@dataclass
 class QueryResult:
     """The answer to a query, whichever engine ran it.
 
@@ -103,13 +103,28 @@ class QueryResult:
     CONSTRUCT/DESCRIBE: ``triples``.
     """
 
-    variables: list[str] = field(default_factory=list)
-    rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | None]] = field(default_factory=list)
-    boolean: bool | None = None
-    triples: list[ox.Triple] | None = None
-    query: str | None = None
-    ordered: bool = False
-    engine: str = "pyoxigraph"
+    __slots__ = ("boolean", "engine", "ordered", "query", "rows", "triples", "variables")
+
+    def __init__(
+        self,
+        variables: list[str] | None = None,
+        rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | None]] | None = None,
+        boolean: bool | None = None,
+        triples: list[ox.Triple] | None = None,
+        query: str | None = None,
+        ordered: bool = False,
+        engine: str = "pyoxigraph",
+    ) -> None:
+        self.variables = variables if variables is not None else []
+        self.rows = rows if rows is not None else []
+        self.boolean = boolean
+        self.triples = triples
+        self.query = query
+        self.ordered = ordered
+        self.engine = engine
+
+    def __repr__(self) -> str:
+        return f"QueryResult(query={self.query!r}, engine={self.engine!r}, variables={self.variables!r}, rows={len(self.rows)})"
 
     @property
     def form(self) -> str:
@@ -150,6 +165,8 @@ def to_python(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Any:
         if datatype == _XSD + "boolean":
             return term.value in ("true", "1")
         if datatype == _XSD + "date":
+            from datetime import date
+
             return date.fromisoformat(term.value)
     except ValueError:
         return term.value
@@ -199,13 +216,55 @@ def _param_from(path: Path, name: str, spec: Any) -> QueryParam:
     )
 
 
+def _header_cache(path: Path) -> Path:
+    """Where the parsed header of ``path`` is cached, keyed by the file's path, size and modification time."""
+    from .resources import user_cache_dir
+
+    stat = path.stat()
+    flat = str(path.resolve()).replace(os.sep, "%")
+    return user_cache_dir() / "query-headers" / f"{flat}@{stat.st_size}-{stat.st_mtime_ns}.json"
+
+
+def _parse_header(path: Path, header_lines: list[str]) -> Any:
+    """The YAML header as Python data, from the JSON cache when the file has not changed since.
+
+    Importing PyYAML costs more than a small query: the cache keeps it off the query path.
+    """
+    import json
+
+    use_cache = os.environ.get("TPPO_GRAPH_CACHE", "auto") != "never"
+    cache = _header_cache(path) if use_cache else None
+    if cache is not None:
+        try:
+            return json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: several times faster
+    try:
+        header = yaml.load("\n".join(header_lines), Loader=loader) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise QueryDefinitionError(path, line, f"header is not valid YAML: {problem}") from None
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(header, default=str), encoding="utf-8")
+            tmp.replace(cache)
+        except OSError:
+            pass  # a read-only cache directory only costs speed
+    return header
+
+
 def parse_query_file(path: Path) -> SavedQuery:
     """Parse one ``.rq`` file: its ``#+`` YAML header and its SPARQL body.
 
     A malformed header is a :class:`QueryDefinitionError` naming the file and line.
     """
-    import yaml
-
     text = path.read_text(encoding="utf-8")
     header_lines: list[str] = []
     body_start = 0
@@ -220,14 +279,7 @@ def parse_query_file(path: Path) -> SavedQuery:
             break
     if not header_lines:
         raise QueryDefinitionError(path, 1, "no '#+' metadata header (summary, description, params)")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: several times faster
-    try:
-        header = yaml.load("\n".join(header_lines), Loader=loader) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise QueryDefinitionError(path, line, f"header is not valid YAML: {problem}") from None
+    header = _parse_header(path, header_lines)
     if not isinstance(header, Mapping):
         raise QueryDefinitionError(path, 1, "header must be a YAML mapping (summary: ..., description: ...)")
     for key in ("summary", "description"):
@@ -282,6 +334,8 @@ def get_query(name: str, directory: Path | None = None) -> SavedQuery:
     if "/" not in name and path.is_file():
         return _parse_cached(path)  # only this file: the CLI must not parse the whole catalogue to run one query
     catalogue = _catalogue(directory)
+    import difflib
+
     close = difflib.get_close_matches(name, list(catalogue), n=3, cutoff=0.5)
     if not close:  # substring matches catch 'palermo' -> every palermo-* query
         close = [q for q in catalogue if name.lower() in q][:3]
@@ -375,6 +429,8 @@ def _parse_value(query: SavedQuery, param: QueryParam, raw: str, engine: Engine 
         except ValueError:
             raise UsageError(f"{where}: {raw!r} is not an integer") from None
     if param.type == "date":
+        from datetime import date
+
         try:
             return ox.Literal(date.fromisoformat(raw.strip()).isoformat(), datatype=ox.NamedNode(_XSD + "date"))
         except ValueError:
@@ -605,12 +661,13 @@ class Engine(Protocol):
     ) -> QueryResult: ...
 
 
-@dataclass
 class LocalEngine:
     """The embedded pyoxigraph store (the fast path)."""
 
-    store: ox.Store
-    name: str = "pyoxigraph"
+    name = "pyoxigraph"
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
 
     def select(
         self, text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None, *, name: str | None = None
@@ -618,12 +675,13 @@ class LocalEngine:
         return run_on_store(self.store, text, bindings, name=name)
 
 
-@dataclass
 class RdflibEngine:
     """rdflib's own SPARQL engine over an ``rdflib.Graph`` (slow; for cross-checks)."""
 
-    graph: Any
-    name: str = "rdflib"
+    name = "rdflib"
+
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph
 
     def select(
         self, text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None, *, name: str | None = None

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import DataSelectionError
 
@@ -23,6 +23,7 @@ __all__ = [
     "graph_files",
     "rdf_format_name",
     "shape_files",
+    "user_cache_dir",
 ]
 
 #: the special ``--data`` value that stands for the bundled graph data
@@ -57,8 +58,7 @@ def bundled_root() -> Path:
     return here.parent
 
 
-@dataclass(frozen=True)
-class GraphFiles:
+class GraphFiles(NamedTuple):
     """The files one run reads: the ontology (always bundled), the data, and the shapes."""
 
     ontology: tuple[Path, ...]
@@ -93,6 +93,12 @@ def _expand(entry: str | Path) -> list[Path]:
         raise DataSelectionError(path, "no such file or directory")
     rdf_format_name(path)
     return [path]
+
+
+def user_cache_dir() -> Path:
+    """Where tppo-graph keeps caches it can always rebuild ($XDG_CACHE_HOME/tppo-graph)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "tppo-graph"
 
 
 def shape_files() -> tuple[Path, ...]:
