@@ -96,6 +96,21 @@ def test_betweenness_is_sampled_above_the_limit_and_says_so():
     assert metrics(g).betweenness_sampled is None
 
 
+@pytest.mark.parametrize(
+    "graph",
+    [nx.barbell_graph(5, 2), nx.path_graph(7), nx.Graph([(0, 1), (2, 3), (3, 4)]), nx.karate_club_graph()],
+    ids=["barbell", "path", "disconnected", "karate"],
+)
+def test_fast_closeness_and_eigenvector_equal_networkx(graph):
+    from tppo_graph.network import closeness, eigenvector
+
+    fast = closeness(graph, batch=3)  # several batches
+    assert fast == pytest.approx(nx.closeness_centrality(graph), abs=1e-12)
+    if nx.is_connected(graph):
+        reference = nx.eigenvector_centrality(graph, max_iter=10000, tol=1e-12, weight="weight")
+        assert eigenvector(graph) == pytest.approx(reference, abs=1e-8)
+
+
 def test_unknown_metric_lists_the_valid_ones():
     with pytest.raises(UsageError, match="metrics: degree, betweenness"):
         metrics(labelled(nx.path_graph(3))).top("pagerank")

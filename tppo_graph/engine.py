@@ -5,7 +5,8 @@ runs reopen it read-only, which is faster than parsing the files again (about 7 
 graph, seconds against a minute at a million triples). The cache key holds the paths, sizes and modification times
 of the files, and is checked in full before a store is reused, so a changed file always gets a new store and a
 stale one is never read. ``TPPO_GRAPH_CACHE`` = ``auto`` (default) | ``always`` | ``never`` overrides the choice:
-``never`` parses the files into memory on every run; ``auto`` does so too when the cache directory is not writable.
+``never`` parses the files into memory on every run; ``auto`` does so too when the cache directory is not writable,
+and answers a large graph's first query from memory while a detached process builds its store.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from .errors import UsageError
 from .graph import fill_store, ox_format, parse_file
 from .resources import GraphFiles, graph_files, user_cache_dir
 
-__all__ = ["CACHE_ENV", "cache_dir", "cache_key", "open_store"]
+__all__ = ["CACHE_ENV", "build_store", "cache_dir", "cache_key", "open_store"]
 
 CACHE_ENV = "TPPO_GRAPH_CACHE"
 #: stores kept in the cache; the least recently built are removed beyond this
 CACHE_KEEP = 8
+#: up to this many bytes of input, a missing store is built before answering (it takes well under a second);
+#: above, the first run answers from memory (as fast as parsing allows) while a detached process builds the store
+SYNC_BUILD_MAX_BYTES = 32 * 1024 * 1024
 _KEY_FILE = "tppo-graph-key"
 
 
@@ -87,6 +91,65 @@ def _build(files: GraphFiles, target: Path, key: str) -> None:
     _prune(target.parent, CACHE_KEEP)
 
 
+def _target(key: str) -> Path:
+    return cache_dir() / f"{zlib.crc32(key.encode('utf-8')):08x}"
+
+
+def _is_built(target: Path, key: str) -> bool:
+    key_file = target / _KEY_FILE
+    try:
+        return key_file.read_text(encoding="utf-8") == key
+    except OSError:
+        return False
+
+
+def _build_in_background(data: Sequence[str | Path] | None, target: Path) -> None:
+    """Start a detached process that builds the store, unless one is already building it."""
+    import subprocess
+    import sys
+
+    lock = target.parent / f".{target.name}.lock"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        os.close(fd)
+    except FileExistsError:
+        import time
+
+        if time.time() - lock.stat().st_mtime < 3600:  # someone is building it; a lock an hour old is stale
+            return
+        lock.unlink(missing_ok=True)
+        return _build_in_background(data, target)
+    except OSError:
+        return
+    entries = [str(Path(d).resolve()) if str(d) != "bundled" else "bundled" for d in (data or [])]
+    code = "import sys; from tppo_graph.engine import build_store; build_store(sys.argv[1:] or None)"
+    try:
+        subprocess.Popen(
+            [sys.executable, "-c", code, *entries],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # survives this process, does not get its Ctrl-C
+        )
+    except OSError:
+        lock.unlink(missing_ok=True)
+
+
+def build_store(data: Sequence[str | Path] | None = None) -> Path:
+    """Build (or confirm) the cached on-disk store of a selection; returns its directory."""
+    files = graph_files(data)
+    key = cache_key(files)
+    target = _target(key)
+    lock = target.parent / f".{target.name}.lock"
+    try:
+        if not _is_built(target, key):
+            _build(files, target, key)
+    finally:
+        lock.unlink(missing_ok=True)
+    return target
+
+
 def open_store(data: Sequence[str | Path] | None = None) -> ox.Store:
     """A store holding the ontology and the selected data, ready for queries."""
     files = graph_files(data)
@@ -94,11 +157,14 @@ def open_store(data: Sequence[str | Path] | None = None) -> ox.Store:
     if mode == "never":
         return fill_store(ox.Store(), files)
     key = cache_key(files)
-    target = cache_dir() / f"{zlib.crc32(key.encode('utf-8')):08x}"
-    key_file = target / _KEY_FILE
+    target = _target(key)
     try:
-        if not (key_file.exists() and key_file.read_text(encoding="utf-8") == key):
-            _build(files, target, key)
+        if _is_built(target, key):
+            return ox.Store.read_only(str(target))
+        if mode == "auto" and sum(p.stat().st_size for p in files.graph) > SYNC_BUILD_MAX_BYTES:
+            _build_in_background(data, target)
+            return fill_store(ox.Store(), files)
+        _build(files, target, key)
         return ox.Store.read_only(str(target))
     except OSError:
         if mode == "always":

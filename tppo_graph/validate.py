@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError
+from .errors import TppoGraphError, UsageError
 from .resources import graph_files, shape_files
 
 if TYPE_CHECKING:
@@ -61,6 +61,10 @@ class ValidationReport:
             "counts": {s: self.count(s) for s in _SEVERITY_ORDER},
             "results": [asdict(r) for r in self.results],
         }
+
+
+class ValidationEngineError(TppoGraphError):
+    """The SHACL engine could not evaluate the shapes (a construct it does not support, for example)."""
 
 
 def _term(graph: rdflib.Graph, node: Any) -> str | None:
@@ -180,7 +184,7 @@ def validate(data: Sequence[str | Path] | None = None, *, engine: str = "auto") 
         from .graph import load_graph
 
         data_graph = load_graph(data)
-    _, report_graph, _ = shacl_engine.validate(
+    _, report_graph, text = shacl_engine.validate(
         data_graph,
         shacl_graph=shapes,
         inference="none",
@@ -189,6 +193,9 @@ def validate(data: Sequence[str | Path] | None = None, *, engine: str = "auto") 
         abort_on_first=False,
         advanced=False,
     )
+    if not hasattr(report_graph, "subjects"):  # the engine could not run the shapes at all
+        detail = " ".join(str(text or report_graph).split())[:300]
+        raise ValidationEngineError(f"--engine {engine}: the shapes could not be evaluated: {detail}")
     results = _results(report_graph)
     return ValidationReport(
         conforms=not any(r.severity == "Violation" for r in results),
