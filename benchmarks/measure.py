@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-#: runs a command and reports its peak RSS: RUSAGE_CHILDREN of this tiny wrapper covers only that command
-_WRAPPER = (
-    "import resource, subprocess, sys\n"
-    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
-    "sys.stderr.buffer.write(done.stderr[-2000:])\n"
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    "sys.exit(done.returncode)\n"
-)
 
 
 @dataclass
@@ -34,15 +24,21 @@ class Sample:
 
 
 def run_measured(command: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Wall time (s) and peak resident memory (KiB) of one whole process."""
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, *command], check=False, capture_output=True, text=True, env=env
-    )
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()[-500:]}")
-    return elapsed, int(done.stdout.strip().splitlines()[-1])
+    """Wall time (s) and peak resident memory (KiB) of one whole process (``os.wait4`` gives that child's own
+    resource usage, so no wrapper process adds to the time)."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(list(command), stdout=subprocess.DEVNULL, stderr=err, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{' '.join(command)} failed: {err.read().decode(errors='replace').strip()[-500:]}")
+    return elapsed, int(usage.ru_maxrss)
 
 
 def ratio(a: float, b: float) -> str:

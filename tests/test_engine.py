@@ -82,3 +82,23 @@ def test_results_convert_to_a_dataframe(bundled_store):
     pd = pytest.importorskip("pandas")
     frame = run_query("state-treaty-participation", store=bundled_store).to_dataframe()
     assert isinstance(frame, pd.DataFrame) and list(frame.columns)[:2] == ["state", "treaty"]
+
+
+def test_large_graph_first_query_answers_from_memory_while_the_store_builds(tmp_path, monkeypatch):
+    import time
+
+    from tppo_graph import engine
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("TPPO_GRAPH_CACHE", "auto")
+    monkeypatch.setattr(engine, "SYNC_BUILD_MAX_BYTES", 0)  # treat the bundled graph as large
+    first = open_store()
+    assert len(first) > 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(p.name[:1] != "." for p in cache_dir().iterdir()):
+        time.sleep(0.1)
+    built = [p for p in cache_dir().iterdir() if p.name[:1] != "."]
+    assert len(built) == 1, "the detached process did not build the store"
+    while time.monotonic() < deadline and any(p.suffix == ".lock" for p in cache_dir().iterdir()):
+        time.sleep(0.1)
+    assert len(open_store()) == len(first)  # now read from the store the background process built

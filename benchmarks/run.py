@@ -1,0 +1,591 @@
+"""The benchmark harness: whole-process time and peak memory of tppo-graph's verbs at three graph sizes, each next
+to its baselines measured in the same run, and the per-query comparison with Apache Jena.
+
+    python benchmarks/run.py                 # 10k (the bundled graph), 100k, 1M triples; 5 timed runs each
+    python benchmarks/run.py --smoke         # the bundled graph only, 1 run, no Jena, no server: a CI check
+
+Every figure is the median of ``--runs`` whole-process runs after one warm-up run, interleaved with its baselines
+(A, B, C, A, B, C, ...) so that machine noise hits them alike. Baselines: a bare pyoxigraph script doing the same
+work, the ``oxigraph`` CLI for loading, Apache Jena (Debian's ``libapache-jena-java`` through
+``../shared/tools/jena-env.sh``) for SHACL and queries, and rdflib where it finishes within ten minutes (rdflib runs
+once at the largest size: a run there takes minutes). Writes ``benchmarks/results/benchmarks.md`` and
+``benchmarks/results/time-vs-size.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from measure import run_measured
+
+HEADLINE = "palermo-obligations-without-bilateral-mechanism"
+RDFLIB_TIMEOUT = 600.0
+JENA_ENV = ROOT.parent / "shared" / "tools" / "jena-env.sh"
+
+# --------------------------------------------------------------------------------------------- bare baselines
+
+BARE_PRELUDE = r"""
+import sys, pyoxigraph as ox
+from pathlib import Path
+files = [Path(p) for p in sys.argv[1].split(",")]
+store = ox.Store()
+for f in files:
+    store.bulk_load(path=f, format=ox.RdfFormat.from_extension(f.suffix[1:]))
+"""
+BARE_QUERY = (
+    BARE_PRELUDE
+    + r"""
+result = store.query(Path(sys.argv[2]).read_text())
+sys.stdout.buffer.write(result.serialize(format=ox.QueryResultsFormat.CSV))
+"""
+)
+BARE_EXPORT = (
+    BARE_PRELUDE
+    + r"""
+fmt = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE}[sys.argv[2]]
+prefixes = None if sys.argv[2] == "nt" else {"tppo": "https://w3id.org/tppo/def/", "tpd": "https://w3id.org/tppo/id/"}
+ox.serialize((q.triple for q in store), Path(sys.argv[3]), format=fmt, prefixes=prefixes)
+"""
+)
+BARE_NETWORK = (
+    BARE_PRELUDE
+    + r"""
+import networkx as nx
+result = store.query(Path(sys.argv[2]).read_text())
+g = nx.Graph()
+for row in result:
+    g.add_edge(row["source"].value, row["target"].value)
+k = 500 if g.number_of_nodes() > 5000 else None
+bc = nx.betweenness_centrality(g, k=k, seed=42)
+print(max(bc.values()))
+"""
+)
+RDFLIB_QUERY = r"""
+import sys, rdflib
+g = rdflib.Graph()
+for p in sys.argv[1].split(","):
+    g.parse(p)
+for row in g.query(open(sys.argv[2]).read()):
+    pass
+"""
+RDFLIB_EXPORT = r"""
+import sys, rdflib
+g = rdflib.Graph()
+for p in sys.argv[1].split(","):
+    g.parse(p)
+g.serialize(destination=sys.argv[3], format={"nt": "nt", "ttl": "turtle"}[sys.argv[2]])
+"""
+
+
+@dataclass
+class Figure:
+    label: str
+    seconds: list[float] = field(default_factory=list)
+    peak_kib: list[int] = field(default_factory=list)
+    failed: str | None = None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.seconds) if self.seconds else None
+
+    @property
+    def peak_mib(self) -> float | None:
+        return max(self.peak_kib) / 1024 if self.peak_kib else None
+
+
+@dataclass
+class Row:
+    size: str
+    triples: int
+    operation: str
+    ours: Figure
+    baselines: list[Figure]
+    note: str = ""
+
+
+def env_without_bytecode_block() -> dict[str, str]:
+    # as on a user's machine: some sandboxes set PYTHONDONTWRITEBYTECODE, making every process recompile the package
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def measure(figures: list[tuple[Figure, Callable[[], tuple[float, int]]]], runs: int, once: set[str]) -> None:
+    """Warm-up, then ``runs`` interleaved rounds; figures whose label is in ``once`` run a single timed round."""
+    for round_ in range(runs + 1):
+        for figure, action in figures:
+            if figure.failed or (figure.label in once and round_ > 1):
+                continue
+            if figure.label in once and round_ == 0:
+                continue  # minutes-long baselines: no warm-up either
+            try:
+                seconds, peak = action()
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                figure.failed = " ".join(str(exc).split())[:120]
+                continue
+            if round_:
+                figure.seconds.append(seconds)
+                figure.peak_kib.append(peak)
+
+
+def timed(command: list[str], env: dict[str, str] | None = None, timeout: float | None = None) -> tuple[float, int]:
+    if timeout is None:
+        return run_measured(command, env=env)
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, env=env, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.decode(errors="replace")[-300:])
+    return time.perf_counter() - start, 0
+
+
+# --------------------------------------------------------------------------------------------- Jena
+
+
+def jena_classpath() -> str | None:
+    if not JENA_ENV.exists() or not Path("/usr/share/java/jena-arq.jar").exists():
+        return None
+    command = ["bash", "-c", f'. {JENA_ENV} && printf %s "$JENA_CP"']
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    return done.stdout or None
+
+
+def jena_query_times(classpath: str, data: Path, query: Path, runs: int) -> list[float]:
+    done = subprocess.run(
+        [
+            "java",
+            "-Xmx8g",
+            "-cp",
+            classpath,
+            "arq.sparql",
+            "--data",
+            str(data),
+            "--query",
+            str(query),
+            "--results=csv",
+            "--time",
+            f"--repeat=1,{runs}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
+    )
+    times = [float(line.split()[1]) for line in (done.stdout + done.stderr).splitlines() if line.startswith("Time:")]
+    return times[-runs:] if len(times) >= runs else []
+
+
+# --------------------------------------------------------------------------------------------- the run
+
+
+def bench_size(
+    size: str,
+    args: argparse.Namespace,
+    work: Path,
+    env: dict[str, str],
+    cli: str,
+    jena: str | None,
+    rows: list[Row],
+    per_query: list[dict[str, object]],
+    largest: str,
+) -> None:
+    """All the measurements of one graph size."""
+    import pyoxigraph as ox
+
+    from tppo_graph.graph import load_store
+    from tppo_graph.queries import bind_params, get_query, list_queries, run_on_store, standalone_text, with_values
+    from tppo_graph.resources import graph_files
+    from tppo_graph.server import free_port, oxigraph_binary, wait_until_ready
+
+    targets = {"10k": 0, "100k": 100_000, "1m": 1_000_000}
+    data = ["bundled"]
+    if targets[size]:
+        generated = work / f"generated-{size}.nt"
+        subprocess.run(
+            [sys.executable, str(HERE / "generate.py"), "--total", str(targets[size]), "-o", str(generated)],
+            check=True,
+            env=env,
+        )
+        data.append(str(generated))
+    store = load_store(data)
+    triples = len(store)
+    files = list(graph_files(data).graph)
+    file_list = ",".join(map(str, files))
+    all_nt = work / f"all-{size}.nt"
+    store.dump(all_nt, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    data_args = [a for d in data for a in ("--data", d)]
+    once = {"rdflib"} if size == largest and size != "10k" else set()
+    print(f"== {size}: {triples:,} triples", file=sys.stderr)
+
+    def standalone(name: str, params: dict[str, str] | None = None) -> Path:
+        query = get_query(name)
+        bindings = bind_params(
+            query, params or {k: str(v) for k, v in (query.header.get("example") or {}).items()}, store
+        )
+        path = work / f"{name}.rq"
+        path.write_text(standalone_text(with_values(query.body, bindings)), encoding="utf-8")
+        return path
+
+    # P5: every saved query in-process on pyoxigraph, next to Jena on the same data
+    if size == largest:
+        for query in list_queries():
+            params = {k: str(v) for k, v in (query.header.get("example") or {}).items()}
+            bindings = bind_params(query, params, store)
+            run_on_store(store, query.body, bindings)  # warm-up
+            times = []
+            for _ in range(args.runs):
+                start = time.perf_counter()
+                run_on_store(store, query.body, bindings)
+                times.append(time.perf_counter() - start)
+            jena_times = jena_query_times(jena, all_nt, standalone(query.name), args.runs) if jena else []
+            per_query.append(
+                {
+                    "query": query.name,
+                    "pyoxigraph": statistics.median(times),
+                    "jena": statistics.median(jena_times) if jena_times else None,
+                    "formulation": str(query.header.get("formulation", "")).strip().split(".")[0][:80],
+                }
+            )
+        heaviest = max(per_query, key=lambda r: r["pyoxigraph"])["query"]
+    else:
+        heaviest = "projection-instrument-citations"
+
+    # cold query (store cached) of the headline and of the heaviest saved query
+    for name in dict.fromkeys([HEADLINE, str(heaviest)]):
+        query_file = standalone(name)
+        ours = Figure("tppo-graph")
+        figures = [
+            (ours, lambda n=name: timed([cli, "query", n, "--format", "csv", *data_args], env)),
+            (
+                Figure("bare pyoxigraph"),
+                lambda q=query_file: timed([sys.executable, "-c", BARE_QUERY, file_list, str(q)], env),
+            ),
+        ]
+        if not args.smoke:
+            figures.append(
+                (
+                    Figure("rdflib"),
+                    lambda q=query_file: timed(
+                        [sys.executable, "-c", RDFLIB_QUERY, file_list, str(q)],
+                        env,
+                        RDFLIB_TIMEOUT if "rdflib" in once else None,
+                    ),
+                )
+            )
+        measure(figures, args.runs, once)
+        rows.append(Row(size, triples, f"query {name} (store cached)", figures[0][0], [f for f, _ in figures[1:]]))
+
+    # P2: the first query of a new graph, store not yet cached (a fresh cache directory per run)
+    def first_query() -> tuple[float, int]:
+        fresh = dict(env, XDG_CACHE_HOME=tempfile.mkdtemp(dir=work))
+        return timed([cli, "query", HEADLINE, "--format", "csv", *data_args], fresh)
+
+    headline_file = standalone(HEADLINE)
+    figures = [
+        (Figure("tppo-graph"), first_query),
+        (
+            Figure("bare pyoxigraph"),
+            lambda: timed([sys.executable, "-c", BARE_QUERY, file_list, str(headline_file)], env),
+        ),
+    ]
+    measure(figures, args.runs, once)
+    rows.append(Row(size, triples, f"first query {HEADLINE} (nothing cached)", figures[0][0], [figures[1][0]]))
+
+    # validate: pyshacl-turbo (auto) next to Jena SHACL, and pySHACL where it finishes in time
+    shapes_all = work / "shapes-all.ttl"
+    shapes_all.write_text(
+        (ROOT / "ontology" / "shapes.ttl").read_text() + (ROOT / "ontology" / "prefixes.ttl").read_text()
+    )
+    figures = [(Figure("tppo-graph (turbo)"), lambda: timed_ok([cli, "validate", *data_args], env))]
+    if jena:
+        figures.append(
+            (
+                Figure("Jena SHACL"),
+                lambda: timed(
+                    [
+                        "java",
+                        "-Xmx8g",
+                        "-cp",
+                        jena,
+                        "shacl.shacl",
+                        "validate",
+                        "--shapes",
+                        str(shapes_all),
+                        "--data",
+                        str(all_nt),
+                    ],
+                    env,
+                ),
+            )
+        )
+    if not args.smoke:
+        figures.append(
+            (
+                Figure("rdflib"),
+                lambda: timed_ok(
+                    [cli, "validate", "--engine", "pyshacl", *data_args],
+                    env,
+                    RDFLIB_TIMEOUT if "rdflib" in once else None,
+                ),
+            )
+        )
+    measure(figures, args.runs, once)
+    rows.append(Row(size, triples, "validate", figures[0][0], [f for f, _ in figures[1:]]))
+
+    # export
+    for fmt in ("nt", "ttl"):
+        out = work / f"export.{fmt}"
+        figures = [
+            (
+                Figure("tppo-graph"),
+                lambda f=fmt, o=out: timed([cli, "export", "--format", f, "-o", str(o), *data_args], env),
+            ),
+            (
+                Figure("bare pyoxigraph"),
+                lambda f=fmt, o=out: timed([sys.executable, "-c", BARE_EXPORT, file_list, f, str(o)], env),
+            ),
+        ]
+        if not args.smoke:
+            figures.append(
+                (
+                    Figure("rdflib"),
+                    lambda f=fmt, o=out: timed(
+                        [sys.executable, "-c", RDFLIB_EXPORT, file_list, f, str(o)],
+                        env,
+                        RDFLIB_TIMEOUT if "rdflib" in once else None,
+                    ),
+                )
+            )
+        measure(figures, args.runs, once)
+        rows.append(Row(size, triples, f"export {fmt}", figures[0][0], [f for f, _ in figures[1:]]))
+
+    # load into a real Oxigraph server, next to the Oxigraph CLI's own load
+    if not args.smoke:
+
+        def server_load(extra: tuple[str, ...] = ()) -> tuple[float, int]:
+            location = Path(tempfile.mkdtemp(dir=work))
+            port = free_port()
+            server = subprocess.Popen(
+                [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                wait_until_ready(f"http://127.0.0.1:{port}/query", server)
+                return timed(
+                    [cli, "load", "--endpoint", f"http://127.0.0.1:{port}/query", "--replace", *extra, *data_args],
+                    env,
+                )
+            finally:
+                server.terminate()
+                server.wait()
+                shutil.rmtree(location, ignore_errors=True)
+
+        def cli_load() -> tuple[float, int]:
+            location = Path(tempfile.mkdtemp(dir=work))
+            try:
+                return timed([oxigraph_binary(), "load", "--location", str(location), "--file", *map(str, files)], env)
+            finally:
+                shutil.rmtree(location, ignore_errors=True)
+
+        atomic, direct, reference = (
+            Figure("tppo-graph (atomic)"),
+            Figure("tppo-graph --no-staging"),
+            Figure("oxigraph load"),
+        )
+        measure(
+            [(atomic, server_load), (direct, lambda: server_load(("--no-staging",))), (reference, cli_load)],
+            args.runs,
+            once,
+        )
+        rows.append(Row(size, triples, "load (atomic, default)", atomic, [reference]))
+        rows.append(Row(size, triples, "load --no-staging", direct, [reference]))
+
+    # network actors with betweenness, next to a bare pyoxigraph + networkx script on the same projection
+    projection_file = standalone("projection-actors")
+    figures = [
+        (Figure("tppo-graph"), lambda: timed([cli, "network", "actors", "--top", "10", *data_args], env)),
+        (
+            Figure("bare pyoxigraph+networkx"),
+            lambda: timed([sys.executable, "-c", BARE_NETWORK, file_list, str(projection_file)], env),
+        ),
+    ]
+    measure(figures, args.runs, once)
+    rows.append(Row(size, triples, "network actors (all metrics)", figures[0][0], [figures[1][0]]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10k,100k,1m", help="comma-separated: 10k (bundled), 100k, 1m")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="bundled graph, 1 run, no Jena, no server, no rdflib")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.runs = "10k", 1
+
+    work = Path(tempfile.mkdtemp(prefix="tppo-bench-"))
+    env = env_without_bytecode_block()
+    env["XDG_CACHE_HOME"] = str(work / "cache")
+    cli = shutil.which("tppo-graph") or "tppo-graph"
+    jena = None if args.smoke else jena_classpath()
+    rows: list[Row] = []
+    per_query: list[dict[str, object]] = []
+    largest = args.sizes.split(",")[-1]
+
+    for size in args.sizes.split(","):
+        bench_size(size, args, work, env, cli, jena, rows, per_query, largest)
+
+    write_report(args, rows, per_query, jena is not None)
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def timed_ok(command: list[str], env: dict[str, str], timeout: float | None = None) -> tuple[float, int]:
+    """Like ``timed`` but exit code 1 (SHACL findings) is a result, not a failure."""
+    wrapper = [
+        sys.executable,
+        "-c",
+        "import subprocess, sys; r = subprocess.run(sys.argv[1:]); sys.exit(0 if r.returncode in (0, 1) else r.returncode)",
+        *command,
+    ]
+    return timed(wrapper, env, timeout)
+
+
+def fmt_s(value: float | None) -> str:
+    return "-" if value is None else (f"{value:.3f}" if value < 10 else f"{value:.1f}")
+
+
+def write_report(args: argparse.Namespace, rows: list[Row], per_query: list[dict[str, object]], jena: bool) -> None:
+    args.out.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# tppo-graph benchmarks",
+        "",
+        (
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{time.strftime('%Y-%m-%d')}. Whole-process medians of {args.runs} interleaved runs after a warm-up "
+            "(rdflib at the largest size: one run); peak = peak resident memory of the process."
+        ),
+        "",
+        "| size | triples | operation | tppo-graph (s) | peak MiB | baseline | baseline (s) | baseline peak MiB | ratio (ours / baseline) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        for i, base in enumerate(row.baselines or [Figure("-")]):
+            ours = row.ours
+            ratio = f"{ours.median / base.median:.2f}" if ours.median and base.median else "-"
+            base_time = "did not finish" if base.failed else fmt_s(base.median)
+            lines.append(
+                f"| {row.size if i == 0 else ''} | {row.triples:,} | {row.operation if i == 0 else ''} | "
+                f"{fmt_s(ours.median) if i == 0 else ''} | {f'{ours.peak_mib:.0f}' if i == 0 and ours.peak_mib else ''} | "
+                f"{base.label} | {base_time} | {f'{base.peak_mib:.0f}' if base.peak_mib else '-'} | {ratio} |"
+            )
+    sizes = sorted({(r.triples, r.size) for r in rows})
+    if len(sizes) > 1:
+        (n0, s0), (n1, s1) = sizes[0], sizes[-1]
+        lines += [
+            "",
+            f"Growth exponent of tppo-graph's time from {s0} to {s1} (time ~ size^k):",
+            "",
+            "| operation | k |",
+            "|---|---|",
+        ]
+        for op in dict.fromkeys(r.operation for r in rows):
+            a = next((r for r in rows if r.operation == op and r.size == s0), None)
+            b = next((r for r in rows if r.operation == op and r.size == s1), None)
+            if a and b and a.ours.median and b.ours.median:
+                k = math.log(b.ours.median / a.ours.median) / math.log(n1 / n0)
+                lines.append(f"| {op} | {k:.2f} |")
+    if per_query:
+        lines += [
+            "",
+            f"Every saved query at the largest size, in-process (median of {args.runs} after a warm-up), "
+            "next to Apache Jena ARQ's own query time on the same data"
+            + ("" if jena else " (Jena not installed)")
+            + ":",
+            "",
+            "| query | pyoxigraph (s) | Jena (s) | ratio | formulation |",
+            "|---|---|---|---|---|",
+        ]
+        for r in per_query:
+            ratio = f"{r['pyoxigraph'] / r['jena']:.2f}" if r["jena"] else "-"
+            lines.append(
+                f"| {r['query']} | {r['pyoxigraph']:.3f} | {fmt_s(r['jena'])} | {ratio} | {r['formulation']} |"
+            )
+    (args.out / "benchmarks.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (args.out / "benchmarks.json").write_text(
+        json.dumps(
+            {
+                "rows": [
+                    {
+                        "size": r.size,
+                        "triples": r.triples,
+                        "operation": r.operation,
+                        "ours": {"median": r.ours.median, "peak_mib": r.ours.peak_mib},
+                        "baselines": [
+                            {"label": b.label, "median": b.median, "peak_mib": b.peak_mib, "failed": b.failed}
+                            for b in r.baselines
+                        ],
+                    }
+                    for r in rows
+                ],
+                "per_query": per_query,
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    plot(rows, args.out / "time-vs-size.png")
+    print("\n".join(lines))
+
+
+def plot(rows: list[Row], path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    figure, axes = plt.subplots(figsize=(11, 7), dpi=110)
+    for op in dict.fromkeys(r.operation for r in rows):
+        points = sorted((r.triples, r.ours.median) for r in rows if r.operation == op and r.ours.median)
+        if len(points) > 1:
+            axes.plot(*zip(*points, strict=True), marker="o", label=f"tppo-graph: {op}")
+    for label in ("bare pyoxigraph", "Jena SHACL", "oxigraph load"):
+        for op in dict.fromkeys(r.operation for r in rows):
+            points = sorted(
+                (r.triples, b.median)
+                for r in rows
+                if r.operation == op
+                for b in r.baselines
+                if b.label == label and b.median
+            )
+            if len(points) > 1 and op.startswith(("query palermo", "validate", "load (atomic")):
+                axes.plot(*zip(*points, strict=True), linestyle="--", marker="x", label=f"{label}: {op}")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("triples")
+    axes.set_ylabel("whole-process seconds (median)")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=7)
+    figure.savefig(path, bbox_inches="tight")
+    plt.close(figure)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
