@@ -23,18 +23,31 @@ class Sample:
         return max(self.peak_kib) / 1024 if self.peak_kib else 0.0
 
 
-def run_measured(command: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+def run_measured(
+    command: Sequence[str], env: dict[str, str] | None = None, timeout: float | None = None
+) -> tuple[float, int]:
     """Wall time (s) and peak resident memory (KiB) of one whole process (``os.wait4`` gives that child's own
-    resource usage, so no wrapper process adds to the time)."""
+    resource usage, so no wrapper process adds to the time). Past ``timeout`` seconds the process is killed and
+    ``subprocess.TimeoutExpired`` raised."""
     import os
     import tempfile
+    import threading
 
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(list(command), stdout=subprocess.DEVNULL, stderr=err, env=env)
-        _, status, usage = os.wait4(process.pid, 0)
+        timer = threading.Timer(timeout, process.kill) if timeout else None
+        if timer:
+            timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            if timer:
+                timer.cancel()
         elapsed = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
+        if timeout and elapsed >= timeout:
+            raise subprocess.TimeoutExpired(list(command), timeout)
         if process.returncode != 0:
             err.seek(0)
             raise RuntimeError(f"{' '.join(command)} failed: {err.read().decode(errors='replace').strip()[-500:]}")

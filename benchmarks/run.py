@@ -7,8 +7,8 @@ to its baselines measured in the same run, and the per-query comparison with Apa
 Every figure is the median of ``--runs`` whole-process runs after one warm-up run, interleaved with its baselines
 (A, B, C, A, B, C, ...) so that machine noise hits them alike. Baselines: a bare pyoxigraph script doing the same
 work, the ``oxigraph`` CLI for loading, Apache Jena (Debian's ``libapache-jena-java`` through
-``../shared/tools/jena-env.sh``) for SHACL and queries, and rdflib where it finishes within ten minutes (rdflib runs
-once at the largest size: a run there takes minutes). Writes ``benchmarks/results/benchmarks.md`` and
+``../shared/tools/jena-env.sh``) for SHACL and queries, and rdflib where it finishes within ten minutes (a figure
+whose warm-up takes over a minute counts that one run; one that cannot finish in time at the next size is skipped). Writes ``benchmarks/results/benchmarks.md`` and
 ``benchmarks/results/time-vs-size.png``.
 """
 
@@ -37,6 +37,7 @@ from measure import run_measured
 
 HEADLINE = "palermo-obligations-without-bilateral-mechanism"
 RDFLIB_TIMEOUT = 600.0
+SLOW_SECONDS = 60.0
 JENA_ENV = ROOT.parent / "shared" / "tools" / "jena-env.sh"
 
 # --------------------------------------------------------------------------------------------- bare baselines
@@ -125,32 +126,54 @@ def env_without_bytecode_block() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def measure(figures: list[tuple[Figure, Callable[[], tuple[float, int]]]], runs: int, once: set[str]) -> None:
-    """Warm-up, then ``runs`` interleaved rounds; figures whose label is in ``once`` run a single timed round."""
+#: (baseline label, operation) -> (triples, median seconds or None, why it did not finish)
+HISTORY: dict[tuple[str, str], tuple[int, float | None, str | None]] = {}
+
+
+def measure(
+    figures: list[tuple[Figure, Callable[[], tuple[float, int]]]], runs: int, operation: str, triples: int
+) -> None:
+    """A warm-up round, then ``runs`` interleaved rounds (A, B, C, A, B, C, ...).
+
+    A figure whose warm-up takes over ``SLOW_SECONDS`` keeps that run as its one measurement: at minutes per run,
+    machine noise is small next to the figure and five more runs would cost an hour. A figure that did not finish at
+    a smaller size, or whose time there, scaled linearly (a lower bound for every engine here), passes the timeout,
+    is not run again.
+    """
+    for figure, _ in figures:
+        previous = HISTORY.get((figure.label, operation))
+        if previous and previous[0] < triples:
+            before, seconds, failed = previous
+            if failed:
+                figure.failed = f"skipped: did not finish at {before:,} triples"
+            elif seconds and seconds * triples / before > RDFLIB_TIMEOUT:
+                figure.failed = f"skipped: {seconds:.0f} s at {before:,} triples, projected past {RDFLIB_TIMEOUT:.0f} s"
+    slow: set[int] = set()
     for round_ in range(runs + 1):
         for figure, action in figures:
-            if figure.failed or (figure.label in once and round_ > 1):
+            if figure.failed or id(figure) in slow:
                 continue
-            if figure.label in once and round_ == 0:
-                continue  # minutes-long baselines: no warm-up either
             try:
                 seconds, peak = action()
-            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            except subprocess.TimeoutExpired as exc:
+                figure.failed = f"did not finish in {exc.timeout:.0f} s"
+                continue
+            except RuntimeError as exc:
                 figure.failed = " ".join(str(exc).split())[:120]
                 continue
-            if round_:
+            if round_ == 0 and seconds > SLOW_SECONDS:
+                slow.add(id(figure))
+            if round_ or id(figure) in slow:
                 figure.seconds.append(seconds)
                 figure.peak_kib.append(peak)
+    for figure, _ in figures:
+        HISTORY[(figure.label, operation)] = (triples, figure.median, figure.failed)
 
 
-def timed(command: list[str], env: dict[str, str] | None = None, timeout: float | None = None) -> tuple[float, int]:
-    if timeout is None:
-        return run_measured(command, env=env)
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, env=env, timeout=timeout, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.decode(errors="replace")[-300:])
-    return time.perf_counter() - start, 0
+def timed(
+    command: list[str], env: dict[str, str] | None = None, timeout: float = 3 * RDFLIB_TIMEOUT
+) -> tuple[float, int]:
+    return run_measured(command, env=env, timeout=timeout)
 
 
 # --------------------------------------------------------------------------------------------- Jena
@@ -228,7 +251,6 @@ def bench_size(
     all_nt = work / f"all-{size}.nt"
     store.dump(all_nt, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     data_args = [a for d in data for a in ("--data", d)]
-    once = {"rdflib"} if size == largest and size != "10k" else set()
     print(f"== {size}: {triples:,} triples", file=sys.stderr)
 
     def standalone(name: str, params: dict[str, str] | None = None) -> Path:
@@ -282,12 +304,13 @@ def bench_size(
                     lambda q=query_file: timed(
                         [sys.executable, "-c", RDFLIB_QUERY, file_list, str(q)],
                         env,
-                        RDFLIB_TIMEOUT if "rdflib" in once else None,
+                        RDFLIB_TIMEOUT,
                     ),
                 )
             )
-        measure(figures, args.runs, once)
-        rows.append(Row(size, triples, f"query {name} (store cached)", figures[0][0], [f for f, _ in figures[1:]]))
+        op = f"query {name} (store cached)"
+        measure(figures, args.runs, op, triples)
+        rows.append(Row(size, triples, op, figures[0][0], [f for f, _ in figures[1:]]))
 
     # P2: the first query of a new graph, store not yet cached (a fresh cache directory per run)
     def first_query() -> tuple[float, int]:
@@ -302,8 +325,9 @@ def bench_size(
             lambda: timed([sys.executable, "-c", BARE_QUERY, file_list, str(headline_file)], env),
         ),
     ]
-    measure(figures, args.runs, once)
-    rows.append(Row(size, triples, f"first query {HEADLINE} (nothing cached)", figures[0][0], [figures[1][0]]))
+    op = f"first query {HEADLINE} (nothing cached)"
+    measure(figures, args.runs, op, triples)
+    rows.append(Row(size, triples, op, figures[0][0], [figures[1][0]]))
 
     # validate: pyshacl-turbo (auto) next to Jena SHACL, and pySHACL where it finishes in time
     shapes_all = work / "shapes-all.ttl"
@@ -339,11 +363,11 @@ def bench_size(
                 lambda: timed_ok(
                     [cli, "validate", "--engine", "pyshacl", *data_args],
                     env,
-                    RDFLIB_TIMEOUT if "rdflib" in once else None,
+                    RDFLIB_TIMEOUT,
                 ),
             )
         )
-    measure(figures, args.runs, once)
+    measure(figures, args.runs, "validate", triples)
     rows.append(Row(size, triples, "validate", figures[0][0], [f for f, _ in figures[1:]]))
 
     # export
@@ -366,11 +390,11 @@ def bench_size(
                     lambda f=fmt, o=out: timed(
                         [sys.executable, "-c", RDFLIB_EXPORT, file_list, f, str(o)],
                         env,
-                        RDFLIB_TIMEOUT if "rdflib" in once else None,
+                        RDFLIB_TIMEOUT,
                     ),
                 )
             )
-        measure(figures, args.runs, once)
+        measure(figures, args.runs, f"export {fmt}", triples)
         rows.append(Row(size, triples, f"export {fmt}", figures[0][0], [f for f, _ in figures[1:]]))
 
     # load into a real Oxigraph server, next to the Oxigraph CLI's own load
@@ -410,7 +434,8 @@ def bench_size(
         measure(
             [(atomic, server_load), (direct, lambda: server_load(("--no-staging",))), (reference, cli_load)],
             args.runs,
-            once,
+            "load",
+            triples,
         )
         rows.append(Row(size, triples, "load (atomic, default)", atomic, [reference]))
         rows.append(Row(size, triples, "load --no-staging", direct, [reference]))
@@ -424,7 +449,7 @@ def bench_size(
             lambda: timed([sys.executable, "-c", BARE_NETWORK, file_list, str(projection_file)], env),
         ),
     ]
-    measure(figures, args.runs, once)
+    measure(figures, args.runs, "network actors", triples)
     rows.append(Row(size, triples, "network actors (all metrics)", figures[0][0], [figures[1][0]]))
 
 
@@ -455,7 +480,7 @@ def main() -> int:
     return 0
 
 
-def timed_ok(command: list[str], env: dict[str, str], timeout: float | None = None) -> tuple[float, int]:
+def timed_ok(command: list[str], env: dict[str, str], timeout: float = 3 * RDFLIB_TIMEOUT) -> tuple[float, int]:
     """Like ``timed`` but exit code 1 (SHACL findings) is a result, not a failure."""
     wrapper = [
         sys.executable,
@@ -478,7 +503,7 @@ def write_report(args: argparse.Namespace, rows: list[Row], per_query: list[dict
         (
             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"{time.strftime('%Y-%m-%d')}. Whole-process medians of {args.runs} interleaved runs after a warm-up "
-            "(rdflib at the largest size: one run); peak = peak resident memory of the process."
+            "(a baseline taking minutes: its one run, marked); peak = peak resident memory of the process."
         ),
         "",
         "| size | triples | operation | tppo-graph (s) | peak MiB | baseline | baseline (s) | baseline peak MiB | ratio (ours / baseline) |",
@@ -488,7 +513,9 @@ def write_report(args: argparse.Namespace, rows: list[Row], per_query: list[dict
         for i, base in enumerate(row.baselines or [Figure("-")]):
             ours = row.ours
             ratio = f"{ours.median / base.median:.2f}" if ours.median and base.median else "-"
-            base_time = "did not finish" if base.failed else fmt_s(base.median)
+            base_time = base.failed if base.failed else fmt_s(base.median)
+            if len(base.seconds) == 1 and args.runs > 1:
+                base_time += " (1 run)"
             lines.append(
                 f"| {row.size if i == 0 else ''} | {row.triples:,} | {row.operation if i == 0 else ''} | "
                 f"{fmt_s(ours.median) if i == 0 else ''} | {f'{ours.peak_mib:.0f}' if i == 0 and ours.peak_mib else ''} | "
