@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,6 +56,52 @@ def run_measured(
     return elapsed, int(usage.ru_maxrss)
 
 
+class Launcher:
+    """Starts measured commands from a small process of its own.
+
+    Linux counts the parent's resident memory at fork into the child's peak (``ru_maxrss`` keeps the old address
+    space's high-water mark across ``exec``), so a harness holding a million-triple store would lend every command
+    it starts its own half a gigabyte. A launcher started before the harness grows keeps peaks honest.
+    """
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def run(
+        self, command: Sequence[str], env: dict[str, str] | None = None, timeout: float | None = None
+    ) -> tuple[float, int]:
+        assert self._process.stdin and self._process.stdout
+        self._process.stdin.write(json.dumps({"command": list(command), "env": env, "timeout": timeout}) + "\n")
+        self._process.stdin.flush()
+        answer = json.loads(self._process.stdout.readline())
+        if "timeout" in answer:
+            raise subprocess.TimeoutExpired(list(command), answer["timeout"])
+        if "error" in answer:
+            raise RuntimeError(answer["error"])
+        return answer["seconds"], answer["peak_kib"]
+
+    def close(self) -> None:
+        if self._process.stdin:
+            self._process.stdin.close()
+        self._process.wait()
+
+
+def _serve() -> None:
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            seconds, peak = run_measured(request["command"], request["env"], request["timeout"])
+            answer: dict[str, object] = {"seconds": seconds, "peak_kib": peak}
+        except subprocess.TimeoutExpired as exc:
+            answer = {"timeout": exc.timeout}
+        except (RuntimeError, OSError) as exc:
+            answer = {"error": str(exc)}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b else "-"
 
@@ -62,3 +110,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
+    _serve()

@@ -11,12 +11,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .errors import TppoGraphError, UsageError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms on the query path)
 if TYPE_CHECKING:
-    from .queries import Engine, QueryResult, SavedQuery
+    from .protocols import Engine
+    from .queries import QueryResult, SavedQuery
     from .remote import Credentials
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
@@ -53,12 +54,28 @@ class Parser(argparse.ArgumentParser):
         sys.exit(EXIT_BAD_INPUT)
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter, sized to the terminal without importing shutil (2 ms on every start)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        if width is None:
+            try:
+                width = int(os.environ["COLUMNS"])
+            except (KeyError, ValueError):
+                try:
+                    width = os.get_terminal_size(sys.__stdout__.fileno()).columns
+                except (AttributeError, ValueError, OSError):
+                    width = 80
+            width -= 2  # as argparse does
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 def _parser(verb: str, description: str, example: str, *, add_help: bool = True) -> Parser:
     return Parser(
         prog=f"{PROG} {verb}",
         description=description,
         epilog=f"Example: {example}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
         add_help=add_help,
         allow_abbrev=False,
     )

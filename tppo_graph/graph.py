@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -16,6 +15,7 @@ from .errors import GraphParseError
 from .namespaces import DATA_GRAPH, ONTOLOGY_GRAPH
 from .resources import GraphFiles, graph_files, rdf_format_name
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms on the query path)
 if TYPE_CHECKING:
     import rdflib
 
@@ -26,6 +26,7 @@ __all__ = [
     "load_graph",
     "load_rdflib_files",
     "load_store",
+    "nquads_text",
     "ox_format",
     "parse_file",
     "to_rdflib",
@@ -101,6 +102,33 @@ def fill_store(store: ox.Store, files: GraphFiles, *, named_graphs: bool = False
         for path in group:
             load_file_into(store, path, target)
     return store
+
+
+_TRIPLE_FORMATS = (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML)
+
+
+def nquads_text(files: GraphFiles) -> tuple[str, int]:
+    """The ontology and data as one N-Quads text in the default graph, and its number of distinct statements.
+
+    For engines that read RDF text natively (pyshacl-turbo): streaming each file through pyoxigraph's parser and
+    serializer costs a third of building a store and dumping it. Blank nodes get fresh labels per file, as rdflib
+    gives them, so two files' ``_:b0`` stay two nodes.
+    """
+    parts: list[str] = []
+    for path in (*files.ontology, *files.data):
+        fmt = ox_format(path)
+        try:
+            quads = ox.parse(path=path, format=fmt, rename_blank_nodes=True)
+            if fmt not in _TRIPLE_FORMATS:  # named graphs merge into the default graph, as in load_store
+                quads = (ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+            parts.append(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8"))
+        except SyntaxError as exc:
+            raise _located(path, exc) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GraphParseError(_display(path), None, None, f"cannot read: {exc}") from None
+    text = "".join(parts)
+    # one statement per line (the serializer escapes newlines in literals); hashes keep the count cheap in memory
+    return text, len(set(map(hash, text.splitlines())))
 
 
 def load_store(

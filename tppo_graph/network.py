@@ -23,7 +23,8 @@ import pyoxigraph as ox
 
 from .errors import QueryError, UsageError
 from .namespaces import TPPO, compact
-from .queries import Engine, LocalEngine, SavedQuery, as_engine, bind_params, expand_curie, list_queries
+from .protocols import Engine
+from .queries import LocalEngine, SavedQuery, as_engine, bind_params, expand_curie, list_queries
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -15,17 +15,23 @@ from __future__ import annotations
 
 import os
 import re
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple, Protocol
 
 import pyoxigraph as ox
 
 from .errors import QueryDefinitionError, QueryError, UnknownQueryError, UsageError
 from .namespaces import PREFIXES, compact
 from .resources import bundled_root
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms on the query path)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .protocols import Engine
 
 __all__ = [
     "PARAM_TYPES",
@@ -54,28 +60,42 @@ _UPDATE_KEYWORDS = re.compile(
 )
 
 
-# NamedTuples and plain classes rather than dataclasses: this module is on the query path, where importing
-# dataclasses (and inspect) and generating their methods costs more than the query itself.
+# namedtuples and plain classes rather than dataclasses or typing.NamedTuple: this module is on the query path,
+# where importing dataclasses, inspect or typing and generating their methods costs more than the query itself.
+_QueryParam = namedtuple(
+    "QueryParam",
+    ("name", "type", "description", "default", "required", "scheme", "cls", "values"),
+    defaults=("", None, False, None, None, None),
+)
+_SavedQuery = namedtuple(
+    "SavedQuery",
+    ("name", "path", "summary", "description", "tags", "params", "body", "form", "header"),
+    defaults=(MappingProxyType({}),),
+)
 
 
-class QueryParam(NamedTuple):
+class QueryParam(_QueryParam):
     """One declared parameter: it binds the query variable of the same name."""
+
+    __slots__ = ()
 
     name: str
     type: str
-    description: str = ""
-    default: str | None = None
-    required: bool = False
+    description: str
+    default: str | None
+    required: bool
     #: for ``enumeration``: the SKOS concept scheme whose concepts are the allowed values (CURIE or IRI)
-    scheme: str | None = None
+    scheme: str | None
     #: for ``iri`` or ``enumeration``: the class whose instances are the allowed values
-    cls: str | None = None
+    cls: str | None
     #: a fixed list of allowed values (``language`` defaults to id, en)
-    values: tuple[str, ...] | None = None
+    values: tuple[str, ...] | None
 
 
-class SavedQuery(NamedTuple):
+class SavedQuery(_SavedQuery):
     """A query of the catalogue, parsed from its file."""
+
+    __slots__ = ()
 
     name: str
     path: Path
@@ -85,7 +105,7 @@ class SavedQuery(NamedTuple):
     params: tuple[QueryParam, ...]
     body: str
     form: str
-    header: Mapping[str, Any] = MappingProxyType({})
+    header: Mapping[str, Any]
 
     @property
     def ordered(self) -> bool:
@@ -651,16 +671,6 @@ def add_sources(engine: Engine | ox.Store, result: QueryResult) -> QueryResult:
     return result
 
 
-class Engine(Protocol):
-    """Anything that answers SPARQL: the embedded store, rdflib, a remote endpoint."""
-
-    name: str
-
-    def select(
-        self, text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None, *, name: str | None = None
-    ) -> QueryResult: ...
-
-
 class LocalEngine:
     """The embedded pyoxigraph store (the fast path)."""
 
@@ -687,6 +697,15 @@ class RdflibEngine:
         self, text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None, *, name: str | None = None
     ) -> QueryResult:
         return run_on_rdflib(self.graph, text, bindings, name=name)
+
+
+def __getattr__(name: str) -> Any:
+    # the Engine protocol lives in .protocols, which imports typing: only those who ask for it pay for that
+    if name == "Engine":
+        from .protocols import Engine
+
+        return Engine
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def as_engine(engine: Engine | ox.Store) -> Engine:

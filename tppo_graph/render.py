@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from .namespaces import compact
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms on the query path)
 if TYPE_CHECKING:  # only types: keep stats/validate (and what they import) off the query path
+    from typing import Any
+
     from .queries import QueryResult
     from .stats import GraphStats
     from .validate import ValidationReport
