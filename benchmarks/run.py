@@ -462,11 +462,13 @@ def bench_size(
 def main() -> int:
     global LAUNCHER
     LAUNCHER = Launcher()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0].replace("\n", " "), formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="10k,100k,1m", help="comma-separated: 10k (bundled), 100k, 1m")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per figure after one warm-up (default 5)")
     parser.add_argument("--smoke", action="store_true", help="bundled graph, 1 run, no Jena, no server, no rdflib")
-    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--out", type=Path, default=HERE / "results", help="output directory (default %(default)s)")
     args = parser.parse_args()
     if args.smoke:
         args.sizes, args.runs = "10k", 1

@@ -1,12 +1,13 @@
 """The embedded query engine: a pyoxigraph store of the selected graph, kept in an on-disk cache.
 
 The first run over a set of files bulk-loads them into an on-disk store under the user cache directory; later
-runs reopen it read-only, which is faster than parsing the files again (about 7 ms against 15 ms for the bundled
-graph, seconds against a minute at a million triples). The cache key holds the paths, sizes and modification times
-of the files, and is checked in full before a store is reused, so a changed file always gets a new store and a
-stale one is never read. ``TPPO_GRAPH_CACHE`` = ``auto`` (default) | ``always`` | ``never`` overrides the choice:
-``never`` parses the files into memory on every run; ``auto`` does so too when the cache directory is not writable,
-and answers a large graph's first query from memory while a detached process builds its store.
+runs reopen it read-only, which is faster than parsing the files again (about 8 ms against 15 ms for the bundled
+graph's N-Triples, a tenth of a second against seconds at a million triples). The cache key holds the paths, sizes
+and modification times of the files, and is checked in full before a store is reused, so a changed file always
+gets a new store and a stale one is never read. ``TPPO_GRAPH_CACHE`` = ``auto`` (default) | ``always`` |
+``never`` overrides the choice: ``never`` parses the files into memory on every run; ``auto`` does so too when the
+cache directory is not writable, and answers a large graph's first query from memory while a detached process
+builds its store.
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ def _build(files: GraphFiles, target: Path, key: str) -> None:
             except SyntaxError:
                 list(parse_file(path))  # re-raises as GraphParseError with file:line:column
                 raise
+        # Compact into few files: a read-only open then reads a handful of tables instead of dozens (8 ms against
+        # 19 ms for the bundled graph), which is most of a cached query's cost.
+        store.optimize()
         store.flush()
         del store
         (staging / _KEY_FILE).write_text(key, encoding="utf-8")  # written last: its presence means complete
