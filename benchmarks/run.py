@@ -8,8 +8,9 @@ Every figure is the median of ``--runs`` whole-process runs after one warm-up ru
 (A, B, C, A, B, C, ...) so that machine noise hits them alike. Baselines: a bare pyoxigraph script doing the same
 work, the ``oxigraph`` CLI for loading, Apache Jena (Debian's ``libapache-jena-java`` through
 ``../shared/tools/jena-env.sh``) for SHACL and queries, and rdflib where it finishes within ten minutes (a figure
-whose warm-up takes over a minute counts that one run; one that cannot finish in time at the next size is skipped). Writes ``benchmarks/results/benchmarks.md`` and
-``benchmarks/results/time-vs-size.png``.
+whose warm-up takes over a minute counts that one run; one that cannot finish in time at the next size is skipped). Writes ``benchmarks/results/benchmarks.md``
+(with its JSON twin), ``benchmarks/results/queries.md`` (the per-query table alone, all that ``--queries-only``
+writes) and ``benchmarks/results/time-vs-size.png``.
 """
 
 from __future__ import annotations
@@ -289,6 +290,8 @@ def bench_size(
                 }
             )
         heaviest = max(per_query, key=lambda r: r["pyoxigraph"])["query"]
+        if args.queries_only:
+            return
     else:
         heaviest = "projection-instrument-citations"
 
@@ -468,10 +471,17 @@ def main() -> int:
     parser.add_argument("--sizes", default="10k,100k,1m", help="comma-separated: 10k (bundled), 100k, 1m")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per figure after one warm-up (default 5)")
     parser.add_argument("--smoke", action="store_true", help="bundled graph, 1 run, no Jena, no server, no rdflib")
+    parser.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="only every saved query next to Jena, at the last size of --sizes (writes queries.md alone)",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results", help="output directory (default %(default)s)")
     args = parser.parse_args()
     if args.smoke:
         args.sizes, args.runs = "10k", 1
+    if args.queries_only:  # only the per-query comparison, at the largest size given
+        args.sizes = args.sizes.split(",")[-1]
 
     work = Path(tempfile.mkdtemp(prefix="tppo-bench-"))
     env = env_without_bytecode_block()
@@ -504,6 +514,26 @@ def timed_ok(command: list[str], env: dict[str, str], timeout: float = 3 * RDFLI
 
 def fmt_s(value: float | None) -> str:
     return "-" if value is None else (f"{value:.3f}" if value < 10 else f"{value:.1f}")
+
+
+def per_query_table(args: argparse.Namespace, per_query: list[dict[str, object]], jena: bool) -> list[str]:
+    """The P5 table: every saved query in-process on pyoxigraph next to Jena ARQ on the same data."""
+    if not per_query:
+        return []
+    lines = [
+        "",
+        f"Every saved query at the largest size ({time.strftime('%Y-%m-%d')}), in-process (median of {args.runs} "
+        "after a warm-up), next to Apache Jena ARQ's own query time on the same data"
+        + ("" if jena else " (Jena not installed)")
+        + ":",
+        "",
+        "| query | pyoxigraph (s) | Jena (s) | ratio | formulation |",
+        "|---|---|---|---|---|",
+    ]
+    for r in per_query:
+        ratio = f"{r['pyoxigraph'] / r['jena']:.2f}" if r["jena"] else "-"
+        lines.append(f"| {r['query']} | {r['pyoxigraph']:.3f} | {fmt_s(r['jena'])} | {ratio} | {r['formulation']} |")
+    return lines
 
 
 def write_report(args: argparse.Namespace, rows: list[Row], per_query: list[dict[str, object]], jena: bool) -> None:
@@ -548,22 +578,13 @@ def write_report(args: argparse.Namespace, rows: list[Row], per_query: list[dict
             if a and b and a.ours.median and b.ours.median:
                 k = math.log(b.ours.median / a.ours.median) / math.log(n1 / n0)
                 lines.append(f"| {op} | {k:.2f} |")
-    if per_query:
-        lines += [
-            "",
-            f"Every saved query at the largest size, in-process (median of {args.runs} after a warm-up), "
-            "next to Apache Jena ARQ's own query time on the same data"
-            + ("" if jena else " (Jena not installed)")
-            + ":",
-            "",
-            "| query | pyoxigraph (s) | Jena (s) | ratio | formulation |",
-            "|---|---|---|---|---|",
-        ]
-        for r in per_query:
-            ratio = f"{r['pyoxigraph'] / r['jena']:.2f}" if r["jena"] else "-"
-            lines.append(
-                f"| {r['query']} | {r['pyoxigraph']:.3f} | {fmt_s(r['jena'])} | {ratio} | {r['formulation']} |"
-            )
+    query_lines = per_query_table(args, per_query, jena)
+    (args.out / "queries.md").write_text(
+        "\n".join(["# Saved queries next to Apache Jena", *query_lines]) + "\n", encoding="utf-8"
+    )
+    if args.queries_only:
+        return
+    lines += query_lines
     (args.out / "benchmarks.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (args.out / "benchmarks.json").write_text(
         json.dumps(

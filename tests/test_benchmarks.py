@@ -29,3 +29,8 @@ def test_harness_smoke_run_writes_its_table_and_plot(tmp_path: Path):
     assert "| 10k | 11," in table and "query palermo-obligations-without-bilateral-mechanism" in table
     assert "bare pyoxigraph" in table
     assert (tmp_path / "benchmarks.json").exists()
+    queries = (tmp_path / "queries.md").read_text(encoding="utf-8")
+    # one row per saved query: the P5 table covers the whole catalogue
+    from tppo_graph.queries import list_queries
+
+    assert all(f"| {q.name} |" in queries for q in list_queries())
