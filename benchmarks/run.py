@@ -8,9 +8,9 @@ Every figure is the median of ``--runs`` whole-process runs after one warm-up ru
 (A, B, C, A, B, C, ...) so that machine noise hits them alike. Baselines: a bare pyoxigraph script doing the same
 work, the ``oxigraph`` CLI for loading, Apache Jena (Debian's ``libapache-jena-java`` through
 ``../shared/tools/jena-env.sh``) for SHACL and queries, and rdflib where it finishes within ten minutes (a figure
-whose warm-up takes over a minute counts that one run; one that cannot finish in time at the next size is skipped). Writes ``benchmarks/results/benchmarks.md``
-(with its JSON twin), ``benchmarks/results/queries.md`` (the per-query table alone, all that ``--queries-only``
-writes) and ``benchmarks/results/time-vs-size.png``.
+whose warm-up takes over a minute counts that one run; one that cannot finish in time at the next size is
+skipped). Writes ``benchmarks/results/benchmarks.md`` (with its JSON twin), ``benchmarks/results/queries.md`` (the
+per-query table alone, all that ``--queries-only`` writes) and ``benchmarks/results/time-vs-size.png``.
 """
 
 from __future__ import annotations
