@@ -239,7 +239,7 @@ def bench_size(
     from tppo_graph.graph import load_store
     from tppo_graph.queries import bind_params, get_query, list_queries, run_on_store, standalone_text, with_values
     from tppo_graph.resources import graph_files
-    from tppo_graph.server import free_port, oxigraph_binary, wait_until_ready
+    from tppo_graph.server import oxigraph_binary, start_server
 
     targets = {"10k": 0, "100k": 100_000, "1m": 1_000_000}
     data = ["bundled"]
@@ -410,23 +410,9 @@ def bench_size(
     if not args.smoke:
 
         def server_load(extra: tuple[str, ...] = ()) -> tuple[float, int]:
-            location = Path(tempfile.mkdtemp(dir=work))
-            port = free_port()
-            server = subprocess.Popen(
-                [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            try:
-                wait_until_ready(f"http://127.0.0.1:{port}/query", server)
-                return timed(
-                    [cli, "load", "--endpoint", f"http://127.0.0.1:{port}/query", "--replace", *extra, *data_args],
-                    env,
-                )
-            finally:
-                server.terminate()
-                server.wait()
-                shutil.rmtree(location, ignore_errors=True)
+            # writable, on a fresh store the server owns and removes when stopped
+            with start_server(Path(tempfile.mkdtemp(dir=work)), writable=True, owns_location=True) as server:
+                return timed([cli, "load", "--endpoint", server.query_endpoint, "--replace", *extra, *data_args], env)
 
         def cli_load() -> tuple[float, int]:
             location = Path(tempfile.mkdtemp(dir=work))

@@ -15,7 +15,7 @@ from tppo_graph.cli import main
 from tppo_graph.errors import StoreError
 from tppo_graph.queries import bind_params, get_query, list_queries, run_on_store
 from tppo_graph.remote import Credentials, RemoteEngine, load_into
-from tppo_graph.server import free_port, oxigraph_binary, serve, wait_until_ready
+from tppo_graph.server import Server, free_port, serve, start_server
 
 from .proxy import Faults, Proxy
 from .test_queries import example_params, normalised
@@ -31,7 +31,7 @@ class OxigraphServer:
 
     location: Path
     port: int
-    process: subprocess.Popen[bytes] | None = None
+    server: Server | None = None
 
     @property
     def base(self) -> str:
@@ -42,17 +42,11 @@ class OxigraphServer:
         return f"{self.base}/query"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [oxigraph_binary(), "serve", "--location", str(self.location), "--bind", f"127.0.0.1:{self.port}"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_until_ready(self.query, self.process)
+        self.server = start_server(self.location, port=self.port, writable=True)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        if self.server is not None:
+            self.server.stop()  # keeps the store on disk: the test owns the directory
 
     def count(self, graph: str | None = None) -> int:
         engine = RemoteEngine(self.query)

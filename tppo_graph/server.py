@@ -25,7 +25,7 @@ from .errors import StoreError, UsageError
 from .graph import fill_store
 from .resources import graph_files
 
-__all__ = ["Server", "oxigraph_binary", "serve", "wait_until_ready"]
+__all__ = ["Server", "free_port", "oxigraph_binary", "serve", "start_server", "wait_until_ready"]
 
 
 def oxigraph_binary() -> str:
@@ -102,6 +102,44 @@ class Server:
         self.stop()
 
 
+def start_server(
+    location: str | Path,
+    *,
+    port: int = 0,
+    bind: str = "127.0.0.1",
+    writable: bool = False,
+    timeout_s: int | None = None,
+    owns_location: bool = False,
+) -> Server:
+    """Start the Oxigraph server on the store in ``location`` (as it is) and wait until it answers.
+
+    :param port: TCP port (0 picks a free one).
+    :param owns_location: remove the store directory when the server is stopped.
+    """
+    path = Path(location)
+    chosen = port or free_port(bind)
+    command = [
+        oxigraph_binary(),
+        "serve" if writable else "serve-read-only",
+        "--location",
+        str(path),
+        "--bind",
+        f"{bind}:{chosen}",
+    ]
+    if timeout_s:
+        command += ["--timeout-s", str(timeout_s)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = Server(process, bind, chosen, path, owns_location)
+    try:
+        wait_until_ready(server.query_endpoint, process)
+    except StoreError as exc:
+        stderr = process.stderr.read().decode(errors="replace") if process.poll() is not None and process.stderr else ""
+        server.stop()
+        detail = " ".join(stderr.split())[-200:]
+        raise StoreError(f"{exc}{': ' + detail if detail else ''}") from None
+    return server
+
+
 def serve(
     *,
     port: int = 7878,
@@ -128,29 +166,7 @@ def serve(
         fill_store(store, files)
         store.flush()
         del store  # release the database lock before the server opens it
-        chosen = port or free_port(bind)
-        command = [
-            oxigraph_binary(),
-            "serve" if writable else "serve-read-only",
-            "--location",
-            str(path),
-            "--bind",
-            f"{bind}:{chosen}",
-        ]
-        if timeout_s:
-            command += ["--timeout-s", str(timeout_s)]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        server = Server(process, bind, chosen, path, owns)
-        try:
-            wait_until_ready(server.query_endpoint, process)
-        except StoreError as exc:
-            stderr = (
-                process.stderr.read().decode(errors="replace") if process.poll() is not None and process.stderr else ""
-            )
-            server.stop()
-            detail = " ".join(stderr.split())[-200:]
-            raise StoreError(f"{exc}{': ' + detail if detail else ''}") from None
-        return server
+        return start_server(path, port=port, bind=bind, writable=writable, timeout_s=timeout_s, owns_location=owns)
     except BaseException:
         if owns:
             shutil.rmtree(path, ignore_errors=True)
