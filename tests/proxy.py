@@ -1,7 +1,9 @@
 """A small reverse proxy on 127.0.0.1 in front of a real Oxigraph server, for fault and auth tests.
 
 It forwards every request unchanged, and can require basic-auth credentials, answer the n-th Graph Store upload
-with an error, corrupt it, or delay answers (to provoke client timeouts).
+with an error, corrupt it, delay answers (to provoke client timeouts), or hold one chosen request (an upload, the
+count of the staging graph, the switch) before or after forwarding it, while other requests pass: the reordering
+that two connections allow, made deterministic.
 """
 
 from __future__ import annotations
@@ -21,8 +23,37 @@ class Faults:
     fail_upload: int | None = None  # answer the n-th upload (1-based) with HTTP 500
     corrupt_upload: int | None = None  # forward the n-th upload with a syntax error in it
     delay: float = 0.0
+    hold: str | None = None  # the kind of request to hold (see `kind`): "upload:2", "count-staging", "switch"
+    hold_after: bool = False  # hold the answer after forwarding instead of the request before forwarding
+    hold_seconds: float = 2.0
+    holding: threading.Event = field(default_factory=threading.Event)  # set when the hold begins
     uploads: int = 0
+    active: int = 0  # requests being handled (forwarded, held or answered)
     requests: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait_idle(self, timeout: float = 60.0) -> None:
+        """Wait until no request is being handled (a held one has reached the server and been answered)."""
+        deadline = time.monotonic() + timeout
+        while self.active and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not self.active, "the proxy is still handling a request"
+
+
+def kind(command: str, path: str, body: bytes | None, uploads: int) -> str:
+    """What a load's request is: upload:N, count-staging, count, switch, drop, or other."""
+    text = (body or b"").decode("utf-8", errors="replace")
+    if command == "POST" and path.startswith("/store"):
+        return f"upload:{uploads}"
+    if path.startswith("/query") and "COUNT" in text and "staging" in text:
+        return "count-staging"
+    if path.startswith("/query") and "COUNT" in text:
+        return "count"
+    if path.startswith("/update") and text.lstrip().startswith(("MOVE", "ADD")):
+        return "switch"
+    if path.startswith("/update") and "DROP" in text:
+        return "drop"
+    return "other"
 
 
 class Proxy:
@@ -37,6 +68,15 @@ class Proxy:
 
             def _forward(self) -> None:
                 faults = proxy.faults
+                with faults.lock:
+                    faults.active += 1
+                try:
+                    self._handle(faults)
+                finally:
+                    with faults.lock:
+                        faults.active -= 1
+
+            def _handle(self, faults: Faults) -> None:
                 faults.requests.append(f"{self.command} {self.path}")
                 if faults.credentials is not None:
                     expected = "Basic " + base64.b64encode(":".join(faults.credentials).encode()).decode()
@@ -54,17 +94,24 @@ class Proxy:
                         body = body[: len(body) // 2] + b" <not-a-triple"
                 if faults.delay:
                     time.sleep(faults.delay)
+                held = faults.hold is not None and kind(self.command, self.path, body, faults.uploads) == faults.hold
+                if held:
+                    faults.holding.set()
+                    if not faults.hold_after:
+                        time.sleep(faults.hold_seconds)
                 request = urllib.request.Request(proxy.upstream + self.path, data=body, method=self.command)
                 for name in ("Content-Type", "Accept"):
                     if self.headers.get(name):
                         request.add_header(name, self.headers[name])
                 try:
                     with urllib.request.urlopen(request, timeout=60) as response:
-                        self._answer(
-                            response.status, response.read(), {"Content-Type": response.headers.get("Content-Type", "")}
-                        )
+                        status, answer = response.status, response.read()
+                        headers = {"Content-Type": response.headers.get("Content-Type", "")}
                 except urllib.error.HTTPError as exc:
-                    self._answer(exc.code, exc.read())
+                    status, answer, headers = exc.code, exc.read(), {}
+                if held and faults.hold_after:
+                    time.sleep(faults.hold_seconds)
+                self._answer(status, answer, headers)
 
             def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
                 try:

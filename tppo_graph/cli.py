@@ -574,6 +574,7 @@ def run_load(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         staging=not args.no_staging,
         progress=progress,
+        notice=lambda text: _note(("\n" if show else "") + text),
     )
     if show:
         sys.stderr.write("\n")
@@ -647,6 +648,22 @@ def _version() -> str:
         return "0+unknown"
 
 
+def _terminate_as_interrupt() -> object:
+    """Make SIGTERM raise :class:`Interrupted` (as Ctrl-C raises KeyboardInterrupt), so that work in progress can
+    stop cleanly (a load waits for its request in flight and cleans up); returns the previous handler."""
+    import signal
+
+    def interrupt(signum: int, _frame: object) -> None:
+        from .errors import Interrupted
+
+        raise Interrupted(signum)
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (main() called from a thread): signal handlers live in the main one
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -667,13 +684,22 @@ def main(argv: list[str] | None = None) -> int:
     module = sys.modules[__name__]
     parser = getattr(module, f"build_{verb}")()
     args = parser.parse_args(rest)
+    previous = _terminate_as_interrupt()
     try:
         return int(getattr(module, f"run_{verb}")(args))
     except TppoGraphError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 128 + 2
     except BrokenPipeError:  # `tppo-graph query ... | head`: the reader left; not an error of ours
         return EXIT_OK
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
 
 
 def run() -> None:

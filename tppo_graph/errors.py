@@ -7,10 +7,12 @@ from pathlib import Path
 __all__ = [
     "DataSelectionError",
     "GraphParseError",
+    "Interrupted",
     "OutputError",
     "QueryDefinitionError",
     "QueryError",
     "StoreError",
+    "StoreTimeout",
     "TppoGraphError",
     "UnknownQueryError",
     "UsageError",
@@ -90,3 +92,21 @@ class UnknownQueryError(TppoGraphError):
 
 class StoreError(TppoGraphError):
     """A remote store that cannot be reached, refuses a request, times out, or holds the wrong count."""
+
+
+class StoreTimeout(StoreError):
+    """A request to a store that got no answer in time: the store may still carry it out."""
+
+
+class Interrupted(TppoGraphError):
+    """The work was stopped by a signal (Ctrl-C is SIGINT, 2; SIGTERM is 15); the message says what state it left.
+
+    The exit code follows the shell's convention for a process ended by a signal: 128 + the signal number.
+    ``completed`` is true when the work had already finished (the interrupt came too late to cancel it).
+    """
+
+    def __init__(self, signum: int, message: str = "interrupted", *, completed: bool = False) -> None:
+        self.signum = signum
+        self.completed = completed
+        self.exit_code = 128 + signum
+        super().__init__(message)

@@ -9,8 +9,9 @@ that fails at any point leaves the target graph exactly as it was.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
+import signal
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -23,7 +24,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import StoreError, UsageError
+from .errors import Interrupted, StoreError, StoreTimeout, UsageError
 from .namespaces import BASE
 from .queries import QueryResult, is_ordered, standalone_text, with_values
 from .resources import graph_files
@@ -123,11 +124,11 @@ def _request(
         hint = " (check --user and the password variable)" if exc.code in (401, 403) else ""
         raise StoreError(f"{what}: {_server_message(exc)}{hint}") from None
     except TimeoutError:
-        raise StoreError(f"{what}: no answer within {timeout:g} s (timeout); nothing was shown as a result") from None
+        raise StoreTimeout(f"{what}: no answer within {timeout:g} s (timeout)") from None
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, TimeoutError):
-            raise StoreError(f"{what}: no answer within {timeout:g} s (timeout)") from None
+            raise StoreTimeout(f"{what}: no answer within {timeout:g} s (timeout)") from None
         raise StoreError(f"{what}: cannot reach {_safe_url(url)}: {reason}") from None
     except (ConnectionError, OSError) as exc:
         raise StoreError(f"{what}: cannot reach {_safe_url(url)}: {exc}") from None
@@ -335,6 +336,120 @@ def _upload_url(endpoints: Endpoints, graph: str | None, bulk: bool) -> str:
     return url + "&no_transaction" if bulk else url
 
 
+#: seconds allowed for each request that finds out or repairs the state after an interrupt or a timeout
+SETTLE_TIMEOUT = 30.0
+
+
+def _signum(exc: BaseException) -> int:
+    return exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+
+
+class _Abandoned(Exception):
+    """A second interrupt arrived while a request was still in flight: the caller gives up waiting for it."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+
+class _Requests:
+    """Sends a load's requests one at a time and never leaves one in flight unnoticed.
+
+    Each request runs in a worker thread while this (the main) thread waits, so that an interrupt (Ctrl-C, or
+    SIGTERM turned into :class:`Interrupted` by the CLI) does not abandon a request the store is still working
+    on: the first interrupt is remembered and the answer of the request in flight is awaited (each request has its
+    own timeout); only then does :meth:`run` raise, and only then may the caller clean up. A clean-up sent while a
+    request is in flight can overtake it on another connection (a ``DROP`` of the staging graph reaching the store
+    before the ``MOVE`` that needs it), so it is never sent before. A second interrupt abandons the wait
+    (:class:`_Abandoned`).
+    """
+
+    def __init__(self, notice: Callable[[str], None] | None) -> None:
+        self.notice = notice
+        self.interrupted: int | None = None  # the signal that arrived while a request was in flight
+
+    def run(self, call: Callable[[], Any], what: str) -> Any:
+        box: dict[str, Any] = {}
+        # An Event, not Thread.join: a KeyboardInterrupt inside join() can leave the thread marked as ended
+        # while it still runs (CPython before 3.13).
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                box["value"] = call()
+            except Exception as exc:  # noqa: BLE001 - re-raised in the main thread by run()
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=work, name=f"tppo-graph {what}", daemon=True).start()
+        while not done.is_set():
+            try:
+                done.wait(0.05)
+            except (KeyboardInterrupt, Interrupted) as exc:
+                if self.interrupted is not None:
+                    raise _Abandoned(self.interrupted) from None
+                self.interrupted = _signum(exc)
+                if self.notice is not None:
+                    self.notice(f"interrupted: waiting for the answer to {what} (interrupt again to abandon it)")
+        if self.interrupted is not None:
+            raise Interrupted(self.interrupted)
+        if "error" in box:
+            raise box["error"]
+        return box.get("value")
+
+
+def _settle_switch(
+    endpoints: Endpoints, staging_graph: str, graph: str | None, credentials: Credentials | None
+) -> tuple[bool | None, int | None]:
+    """After a switch whose answer was lost (timeout, abandoned): did it happen? And how big is the target now?
+
+    The switch is a non-SILENT ``MOVE``/``ADD`` of the staging graph, so it changes nothing unless the staging
+    graph exists. A non-SILENT ``DROP`` of the staging graph therefore decides the race whatever the order in which
+    the store runs the two: if the drop succeeds, the staging graph still existed, and a switch that arrives later
+    fails without touching the target; if it fails and the staging graph is gone, the switch has run. Returns
+    (switched: True / False / None for unknown, triples in the target or None).
+    """
+    switched: bool | None
+    try:
+        _update(endpoints, f"DROP GRAPH <{staging_graph}>", credentials, SETTLE_TIMEOUT, "dropping the staging graph")
+        switched = False
+    except StoreError:
+        try:
+            switched = not _exists(endpoints, staging_graph, credentials, SETTLE_TIMEOUT)
+        except StoreError:
+            switched = None
+    try:
+        count = _count(endpoints, graph, credentials, SETTLE_TIMEOUT)
+    except StoreError:
+        count = None
+    return switched, count
+
+
+def _exists(endpoints: Endpoints, graph: str, credentials: Credentials | None, timeout: float) -> bool:
+    body = _request(
+        endpoints.query,
+        data=urllib.parse.urlencode({"query": f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"}).encode("utf-8"),
+        content_type="application/x-www-form-urlencoded",
+        accept="application/sparql-results+json",
+        credentials=credentials,
+        timeout=timeout,
+        what="checking the staging graph",
+    )
+    return bool(json.loads(body)["boolean"])
+
+
+def _switch_outcome(switched: bool | None, count: int | None, target: str, staging_graph: str) -> str:
+    held = f"; it holds {count:,} triples" if count is not None else ""
+    if switched:
+        return f"the switch was carried out: {target} holds the new graph{held}"
+    if switched is False:
+        return f"the switch did not happen: {target} was not changed{held}; the staging graph was dropped"
+    return (
+        f"the store did not say whether the switch happened: check {target}{held}; "
+        f"the staging graph <{staging_graph}> may be left behind (DROP SILENT GRAPH <{staging_graph}>)"
+    )
+
+
 def load_into(
     endpoint: str,
     *,
@@ -348,6 +463,7 @@ def load_into(
     timeout: float = 300.0,
     staging: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> LoadSummary:
     """Upload the whole graph (ontology + data) into a store.
 
@@ -356,10 +472,16 @@ def load_into(
     leaves the target graph as it was. ``staging=False`` writes straight into the target (after dropping it when
     ``replace``): several times faster on large graphs, but a failed load leaves the target partly written.
 
+    An interrupt (``KeyboardInterrupt``, or :class:`~tppo_graph.errors.Interrupted` for SIGTERM) waits for the
+    answer to the request in flight, then cleans up and raises :class:`~tppo_graph.errors.Interrupted` with a
+    message that says what state the target is in; a second interrupt stops waiting. A switch whose answer does
+    not come (timeout, abandoned) is settled by asking the store, and the error says whether it happened.
+
     :param endpoint: the store's SPARQL query URL; update and Graph Store URLs are derived (see
         :func:`endpoints_for`) unless given.
     :param graph: the target named graph; ``None`` loads into the default graph.
     :param progress: called after each chunk with (triples sent so far, 0).
+    :param notice: called with a one-line message when an interrupt makes the load wait for a request in flight.
     """
     if chunk_size < 1:
         raise UsageError("--chunk-size: must be at least 1")
@@ -368,23 +490,32 @@ def load_into(
     staging_graph = f"{STAGING_BASE}{uuid.uuid4()}" if staging else None
     upload_graph = staging_graph if staging else graph
     target = f"GRAPH <{graph}>" if graph else "DEFAULT"
+    shown = f"<{graph}>" if graph else "the default graph"
     start = time.perf_counter()
     seen: set[int] = set()  # hashes of the triples sent: the store counts each distinct triple once
     sent = chunks = 0
-    staged_written = False
+    requests = _Requests(notice)
+    phase = "before"  # before | upload | switch | after: what a failure or an interrupt can have changed
+
+    def drop_staging() -> str:
+        """Drop the staging graph (nothing is in flight when this is called); say how it went."""
+        try:
+            _update(
+                endpoints, f"DROP SILENT GRAPH <{staging_graph}>", credentials, SETTLE_TIMEOUT, "dropping the staging"
+            )
+        except StoreError as exc:
+            return f"; the staging graph <{staging_graph}> could not be dropped ({exc})"
+        return "; the staging graph was dropped"
+
     try:
         # Fail early, before anything is written, if the store cannot be reached or refuses our credentials.
         headers: dict[str, str] = {}
-        before = _count(endpoints, graph, credentials, timeout, headers)
+        before = requests.run(lambda: _count(endpoints, graph, credentials, timeout, headers), "the first count")
         bulk = headers.get("server", "").lower().startswith("oxigraph")
         if not staging and replace:
-            _update(
-                endpoints,
-                f"DROP SILENT {target}" if graph else "CLEAR DEFAULT",
-                credentials,
-                timeout,
-                "clearing the target",
-            )
+            phase = "upload"
+            clear = f"DROP SILENT {target}" if graph else "CLEAR DEFAULT"
+            requests.run(lambda: _update(endpoints, clear, credentials, timeout, "clearing the target"), "the clear")
             before = 0
         url = _upload_url(endpoints, upload_graph, bulk)
         for chunk in _chunks(files, chunk_size):
@@ -394,49 +525,64 @@ def load_into(
                 # A store renames blank nodes per request, so a blank-node triple is distinct per chunk.
                 bnode = isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
                 seen.add(hash((chunks, line)) if bnode else hash(line))
-            staged_written = staging
-            _request(
-                url,
-                data=payload,
-                content_type="application/n-triples",
-                credentials=credentials,
-                timeout=timeout,
-                what=f"uploading chunk {chunks + 1}",
+            phase = "upload"
+            what = f"uploading chunk {chunks + 1}"
+            requests.run(
+                lambda what=what, payload=payload: _request(
+                    url,
+                    data=payload,
+                    content_type="application/n-triples",
+                    credentials=credentials,
+                    timeout=timeout,
+                    what=what,
+                ),
+                f"chunk {chunks + 1}",
             )
             sent += len(chunk)
             chunks += 1
             if progress is not None:
                 progress(sent, 0)
         if staging_graph is None:
-            staged = after = _count(endpoints, graph, credentials, timeout)
+            staged = after = requests.run(lambda: _count(endpoints, graph, credentials, timeout), "the count")
             if after < len(seen):
                 raise StoreError(f"the target graph holds {after} triples but {len(seen)} distinct triples were sent")
         else:
-            staged = _count(endpoints, staging_graph, credentials, timeout)
+            staged = requests.run(lambda: _count(endpoints, staging_graph, credentials, timeout), "the staged count")
             if staged != len(seen):
                 raise StoreError(
                     f"the store holds {staged} triples in the staging graph but {len(seen)} distinct triples were "
                     "sent; the target graph was not changed"
                 )
+            # Not SILENT: should the staging graph be gone by the time the store runs the switch, the switch fails
+            # and changes nothing (a SILENT MOVE of a missing graph empties the target).
             switch = (
-                f"MOVE SILENT GRAPH <{staging_graph}> TO {target}"
+                f"MOVE GRAPH <{staging_graph}> TO {target}"
                 if replace
-                else f"ADD SILENT GRAPH <{staging_graph}> TO {target} ; DROP SILENT GRAPH <{staging_graph}>"
+                else f"ADD GRAPH <{staging_graph}> TO {target} ; DROP GRAPH <{staging_graph}>"
             )
-            _update(endpoints, switch, credentials, timeout, "switching the staged graph in")
-            staged_written = False
-            after = _count(endpoints, graph, credentials, timeout)
+            phase = "switch"
+            requests.run(
+                lambda: _update(endpoints, switch, credentials, timeout, "switching the staged graph in"), "the switch"
+            )
+            phase = "after"
+            after = requests.run(lambda: _count(endpoints, graph, credentials, timeout), "the last count")
             expected_min = staged if replace else max(before, staged)
             if after < expected_min:
                 raise StoreError(
                     f"after the switch the target graph holds {after} triples, fewer than the {staged} loaded"
                 )
-    except BaseException:
-        if staged_written:  # best effort: the live graph was never touched, but do not leave the staging graph
-            with contextlib.suppress(StoreError):
-                _update(
-                    endpoints, f"DROP SILENT GRAPH <{staging_graph}>", credentials, 30.0, "dropping the staging graph"
-                )
+    except (KeyboardInterrupt, Interrupted, _Abandoned) as exc:
+        signum = exc.signum if isinstance(exc, (Interrupted, _Abandoned)) else signal.SIGINT
+        abandoned = isinstance(exc, _Abandoned)
+        raise _interrupted(
+            signum, abandoned, phase, shown, staging_graph, chunks, drop_staging, endpoints, graph, credentials
+        ) from None
+    except StoreError as exc:
+        if phase == "upload" and staging_graph is not None:
+            raise StoreError(f"{exc}{drop_staging()}") from None
+        if phase == "switch" and staging_graph is not None:
+            switched, count = _settle_switch(endpoints, staging_graph, graph, credentials)
+            raise StoreError(f"{exc}; {_switch_outcome(switched, count, shown, staging_graph)}") from None
         raise
     return LoadSummary(
         endpoint=_safe_url(endpoints.query),
@@ -449,4 +595,43 @@ def load_into(
         chunks=chunks,
         seconds=time.perf_counter() - start,
         atomic=staging,
+    )
+
+
+def _interrupted(
+    signum: int,
+    abandoned: bool,
+    phase: str,
+    shown: str,
+    staging_graph: str | None,
+    chunks: int,
+    drop_staging: Callable[[], str],
+    endpoints: Endpoints,
+    graph: str | None,
+    credentials: Credentials | None,
+) -> Interrupted:
+    """The error for a load stopped by a signal in ``phase``, after whatever clean-up is safe there."""
+    name = "SIGTERM" if signum == signal.SIGTERM else "SIGINT" if signum == signal.SIGINT else f"signal {signum}"
+    head = f"load interrupted ({name})"
+    if phase == "before":
+        return Interrupted(signum, f"{head} before anything was written: {shown} was not changed")
+    if staging_graph is None:  # --no-staging: not atomic by choice
+        return Interrupted(signum, f"{head} after {chunks} chunks: {shown} is partly written (--no-staging)")
+    if phase == "upload":
+        if abandoned:  # the chunk in flight may still arrive: a drop now could be overtaken by it
+            return Interrupted(
+                signum,
+                f"{head} with chunk {chunks + 1} in flight: {shown} was not changed; the staging graph "
+                f"<{staging_graph}> may be left behind (DROP SILENT GRAPH <{staging_graph}>)",
+            )
+        return Interrupted(
+            signum, f"{head} while uploading chunk {chunks + 1}: {shown} was not changed{drop_staging()}"
+        )
+    if phase == "switch":
+        # Whether its answer came (first interrupt) or not (abandoned), the store decides: it is asked.
+        switched, count = _settle_switch(endpoints, staging_graph, graph, credentials)
+        outcome = _switch_outcome(switched, count, shown, staging_graph)
+        return Interrupted(signum, f"{head} during the switch: {outcome}", completed=bool(switched))
+    return Interrupted(
+        signum, f"{head} after the switch: the load is complete, {shown} holds the new graph", completed=True
     )
