@@ -36,6 +36,18 @@ def test_wheel_contains_ontology_data_and_queries(wheel: Path):
     assert "tppo_graph/py.typed" in names
 
 
+def test_wheel_metadata_carries_the_licences(wheel: Path):
+    archive = zipfile.ZipFile(wheel)
+    (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+    lines = archive.read(metadata).decode("utf-8").splitlines()
+    assert "License-Expression: MIT AND CC-BY-4.0" in lines
+    assert {"License-File: LICENSE", "License-File: LICENSES/CC-BY-4.0.txt", "License-File: LICENSES/MIT.txt"} <= set(
+        lines
+    )
+    shipped = {n.split(".dist-info/licenses/", 1)[1] for n in archive.namelist() if ".dist-info/licenses/" in n}
+    assert shipped == {"LICENSE", "LICENSES/CC-BY-4.0.txt", "LICENSES/MIT.txt"}
+
+
 def test_installed_wheel_runs_away_from_the_checkout(wheel: Path, tmp_path: Path):
     target = tmp_path / "site"
     subprocess.run(

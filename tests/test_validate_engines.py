@@ -22,13 +22,14 @@ pytest.importorskip("pyshacl_turbo")
 
 def comparable(report: ValidationReport) -> list[tuple]:
     """Results with blank-node labels erased: each engine names blank nodes its own way."""
-    return sorted(
+    rows = [
         tuple(
             _BNODE.sub("_:b", v) if isinstance(v, str) else v
             for v in (r.severity, r.source_shape, r.focus_node, r.path, r.value, r.constraint, r.message)
         )
         for r in report.results
-    )
+    ]
+    return sorted(rows, key=lambda t: tuple("" if v is None else v for v in t))  # a count result has no value
 
 
 def case_id(case: tuple[Path, ...] | None) -> str:

@@ -671,7 +671,11 @@ def main(argv: list[str] | None = None) -> int:
         _emit(MAIN_HELP)
         return EXIT_OK if argv else EXIT_BAD_INPUT
     if argv[0] == "--version":
-        _emit(f"{PROG} {_version()}\n")
+        from .dataset import bundled_versions
+
+        versions = bundled_versions()
+        data = ", ".join(f"{k} {v}" for k, v in versions.items())
+        _emit(f"{PROG} {_version()}" + (f" (bundled {data})" if data else "") + "\n")
         return EXIT_OK
     verb, rest = argv[0], argv[1:]
     if verb not in VERBS:

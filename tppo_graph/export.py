@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .dataset import described, statistics, void_triples
 from .errors import OutputError, UsageError
 from .graph import load_store
-from .namespaces import PREFIXES
+from .namespaces import DATA_GRAPH, PREFIXES
 
 __all__ = ["EXPORT_FORMATS", "ExportResult", "export", "write_atomic"]
 
@@ -132,6 +133,13 @@ def export(
         statements: list[ox.Quad] | list[ox.Triple] = list(store)
     else:
         statements = [q.triple for q in store]
+    if described(store):  # the dataset's VoID statistics, counted from what is written (never written by hand)
+        void = void_triples(statistics(store))
+        if dataset:
+            graph = ox.NamedNode(DATA_GRAPH)
+            statements = [*statements, *(ox.Quad(t.subject, t.predicate, t.object, graph) for t in void)]
+        else:
+            statements = [*statements, *void]
     prefixes = None if fmt in ("nt", "nq") else _EXPORT_PREFIXES  # line formats have no prefixes
     content = ox.serialize(statements, format=rdf_format, prefixes=prefixes)
     assert content is not None

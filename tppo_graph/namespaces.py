@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BASE", "DATA_GRAPH", "ONTOLOGY_GRAPH", "PREFIXES", "TPD", "TPPO", "TPSH", "TPV", "compact"]
+__all__ = ["BASE", "DATASET", "DATA_GRAPH", "ONTOLOGY_GRAPH", "PREFIXES", "TPD", "TPPO", "TPSH", "TPV", "compact"]
 
 #: the one base namespace under which every tppo-graph IRI is minted
 BASE = "https://w3id.org/tppo/"
@@ -13,6 +13,8 @@ TPSH = BASE + "shapes/"
 #: named graphs used when the graph is exported as a dataset or loaded into a store
 ONTOLOGY_GRAPH = BASE + "graph/ontology"
 DATA_GRAPH = BASE + "graph/data"
+#: the bundled dataset as a whole (its DCAT/VoID description is graph_data/dataset.ttl)
+DATASET = TPD + "tppo-graph"
 
 #: prefix -> namespace; mirrors ontology/prefixes.ttl (a test keeps the two identical)
 PREFIXES: dict[str, str] = {
@@ -35,6 +37,9 @@ PREFIXES: dict[str, str] = {
     "schema": "https://schema.org/",
     "sh": "http://www.w3.org/ns/shacl#",
     "vann": "http://purl.org/vocab/vann/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "void": "http://rdfs.org/ns/void#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
 }
 
 

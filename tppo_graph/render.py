@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from .namespaces import compact
+from .namespaces import DATASET, compact
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms on the query path)
 if TYPE_CHECKING:  # only types: keep stats/validate (and what they import) off the query path
@@ -80,6 +80,13 @@ def render_stats(result: GraphStats) -> str:
         f"\nFacts without a source: {len(result.without_source)}\n",
     ]
     out.extend(f"  {iri}\n" for iri in result.without_source)
+    if result.void is not None:
+        v = result.void
+        out.append(
+            f"\nVoID statistics of {compact(DATASET)} (written by `export`): {v.triples:,} triples, "
+            f"{v.entities:,} entities, {v.distinct_subjects:,} distinct subjects, {v.distinct_objects:,} distinct "
+            f"objects, {len(v.classes)} classes, {len(v.properties)} properties\n"
+        )
     return "".join(out)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .dataset import DatasetStatistics, described, statistics
 from .graph import load_store
 from .namespaces import PREFIXES, TPD, TPPO, TPV, compact
 from .resources import graph_files
@@ -38,6 +39,8 @@ class GraphStats:
     labels: list[LabelCoverage] = field(default_factory=list)
     verification: dict[str, int] = field(default_factory=dict)
     without_source: list[str] = field(default_factory=list)
+    #: the VoID figures that `export` writes into the dataset's description (None: the data describe no dataset)
+    void: DatasetStatistics | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,4 +116,5 @@ def stats(data: Sequence[str | Path] | None = None) -> GraphStats:
         labels=labels,
         verification=verification,
         without_source=without,
+        void=statistics(store) if described(store) else None,
     )
