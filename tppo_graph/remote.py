@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
 import time
 import urllib.error
 import urllib.parse
@@ -26,7 +27,7 @@ import pyoxigraph as ox
 from .errors import StoreError, UsageError
 from .namespaces import BASE
 from .queries import QueryResult, is_ordered, standalone_text, with_values
-from .resources import graph_files
+from .resources import GraphFiles, graph_files
 
 __all__ = ["Credentials", "Endpoints", "LoadSummary", "RemoteEngine", "endpoints_for", "load_into"]
 
@@ -335,6 +336,19 @@ def _upload_url(endpoints: Endpoints, graph: str | None, bulk: bool) -> str:
     return url + "&no_transaction" if bulk else url
 
 
+def _entailment_file(files: GraphFiles) -> Path:
+    """A temporary N-Triples file with the entailed triples of ``files`` (the caller removes it)."""
+    import tempfile
+
+    from .entailment import new_triples, ntriples
+    from .graph import fill_store
+
+    fd, name = tempfile.mkstemp(prefix="tppo-graph-entailed-", suffix=".nt")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(ntriples(new_triples(fill_store(ox.Store(), files))))
+    return Path(name)
+
+
 def load_into(
     endpoint: str,
     *,
@@ -364,7 +378,11 @@ def load_into(
     if chunk_size < 1:
         raise UsageError("--chunk-size: must be at least 1")
     endpoints = endpoints_for(endpoint, update_endpoint, store_endpoint)
-    files = graph_files(data).graph
+    selection = graph_files(data)
+    # ENTAILMENT HOOK (#10): the closure travels with the graph, as one more N-Triples file, so that queries
+    # against the loaded store see what the embedded engine sees
+    entailed_file = _entailment_file(selection)
+    files = (*selection.graph, entailed_file)
     staging_graph = f"{STAGING_BASE}{uuid.uuid4()}" if staging else None
     upload_graph = staging_graph if staging else graph
     target = f"GRAPH <{graph}>" if graph else "DEFAULT"
@@ -438,11 +456,13 @@ def load_into(
                     endpoints, f"DROP SILENT GRAPH <{staging_graph}>", credentials, 30.0, "dropping the staging graph"
                 )
         raise
+    finally:
+        entailed_file.unlink(missing_ok=True)
     return LoadSummary(
         endpoint=_safe_url(endpoints.query),
         graph=graph,
         replaced=replace,
-        files=len(files),
+        files=len(selection.graph),
         triples_sent=sent,
         triples_staged=staged,
         triples_in_target=after,
