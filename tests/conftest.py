@@ -28,10 +28,10 @@ def private_user_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def bundled_graph():
-    """The bundled graph (ontology + data) as an rdflib Graph."""
+    """The bundled graph (ontology + data) as an rdflib Graph, with the entailed closure the query engine sees."""
     from tppo_graph.graph import load_graph
 
-    return load_graph()
+    return load_graph(entailed=True)
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ class Faults:
     hold: str | None = None  # the kind of request to hold (see `kind`): "upload:2", "count-staging", "switch"
     hold_after: bool = False  # hold the answer after forwarding instead of the request before forwarding
     hold_seconds: float = 2.0
+    fail_held: bool = False  # answer the held request with HTTP 500 after the hold instead of forwarding it
     holding: threading.Event = field(default_factory=threading.Event)  # set when the hold begins
     uploads: int = 0
     active: int = 0  # requests being handled (forwarded, held or answered)
@@ -99,6 +100,9 @@ class Proxy:
                     faults.holding.set()
                     if not faults.hold_after:
                         time.sleep(faults.hold_seconds)
+                    if faults.fail_held:
+                        self._answer(500, b"injected failure of the held request")
+                        return
                 request = urllib.request.Request(proxy.upstream + self.path, data=body, method=self.command)
                 for name in ("Content-Type", "Accept"):
                     if self.headers.get(name):

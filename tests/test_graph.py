@@ -17,7 +17,9 @@ from .conftest import data_files, ontology_files
 ENTITY = URIRef(TPPO + "Entity")
 VERIFICATION = URIRef(TPPO + "verificationStatus")
 DATE_PROPERTIES = [
-    "dateAdopted",
+    "dateTextAdopted",
+    "datePassed",
+    "dateSecondChamberApproved",
     "dateOpenedForSignature",
     "dateSigned",
     "datePromulgated",

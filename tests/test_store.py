@@ -100,6 +100,27 @@ def test_saved_queries_agree_with_the_embedded_engine(name, loaded_server, bundl
     assert normalised(remote, query.body) == normalised(embedded, query.body)
 
 
+def test_loaded_store_holds_the_entailed_closure(loaded_server, runner):
+    """A newcomer's first query works through --endpoint after load: the closure travels with the graph (#10)."""
+    result = runner.invoke(
+        main,
+        [
+            "sparql",
+            "SELECT (COUNT(*) AS ?n) WHERE { ?x a tppo:LegalInstrument }",
+            "--endpoint",
+            loaded_server.query,
+            "--format",
+            "csv",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert int(result.stdout.splitlines()[1]) >= 40
+    groups = RemoteEngine(loaded_server.query).select(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?x tppo:verificationStatus tpv:unverified }"
+    )
+    assert int(groups.rows[0]["n"].value) > 0
+
+
 def test_named_graph_as_default_graph_of_a_query(oxigraph):
     load_into(oxigraph.query, graph=GRAPH, replace=True)
     plain = RemoteEngine(oxigraph.query).select("SELECT (COUNT(*) AS ?n) WHERE { ?s a tppo:State }")

@@ -402,13 +402,19 @@ def build_export() -> Parser:
         help="trig and nq keep ontology and data in two named graphs (default: ttl).",
     )
     p.add_argument("-o", "--output", type=Path, help="File to write, atomically (default: standard output).")
+    p.add_argument(
+        "--entailed",
+        action="store_true",
+        help="Also write the entailed triples (class and property hierarchy, status groups) that queries see; "
+        "trig and nq put them in their own named graph (default: the asserted graph only).",
+    )
     return p
 
 
 def run_export(args: argparse.Namespace) -> int:
     from .export import export
 
-    result = export(args.fmt, args.output, _data(args))
+    result = export(args.fmt, args.output, _data(args), entailed=args.entailed)
     if result.content is not None:
         _emit(result.content)
     else:

@@ -40,7 +40,10 @@ def cache_dir() -> Path:
 
 def cache_key(files: GraphFiles) -> str:
     """What a cached store must match: every file's resolved path, size and modification time, and the versions."""
-    lines = [f"pyoxigraph {getattr(ox, '__version__', '?')}"]
+    from .entailment import ENTAILMENT_VERSION
+
+    # the entailment rules are part of what a store holds: a new rule set must not reuse an old store
+    lines = [f"pyoxigraph {getattr(ox, '__version__', '?')}", f"entailment {ENTAILMENT_VERSION}"]
     for path in files.graph:
         stat = path.stat()
         lines.append(f"{path.resolve()}\t{stat.st_size}\t{stat.st_mtime_ns}")
@@ -77,6 +80,9 @@ def _build(files: GraphFiles, target: Path, key: str) -> None:
             except SyntaxError:
                 list(parse_file(path))  # re-raises as GraphParseError with file:line:column
                 raise
+        from .entailment import materialise
+
+        materialise(store)  # ENTAILMENT HOOK (#10): the closure is stored with the graph, computed once per build
         # Compact into few files: a read-only open then reads a handful of tables instead of dozens (8 ms against
         # 19 ms for the bundled graph), which is most of a cached query's cost.
         store.optimize()
@@ -159,7 +165,7 @@ def open_store(data: Sequence[str | Path] | None = None) -> ox.Store:
     files = graph_files(data)
     mode = _mode()
     if mode == "never":
-        return fill_store(ox.Store(), files)
+        return fill_store(ox.Store(), files, entailed=True)
     key = cache_key(files)
     target = _target(key)
     try:
@@ -167,10 +173,10 @@ def open_store(data: Sequence[str | Path] | None = None) -> ox.Store:
             return ox.Store.read_only(str(target))
         if mode == "auto" and sum(p.stat().st_size for p in files.graph) > SYNC_BUILD_MAX_BYTES:
             _build_in_background(data, target)
-            return fill_store(ox.Store(), files)
+            return fill_store(ox.Store(), files, entailed=True)
         _build(files, target, key)
         return ox.Store.read_only(str(target))
     except OSError:
         if mode == "always":
             raise
-        return fill_store(ox.Store(), files)  # no writable cache here: parse into memory
+        return fill_store(ox.Store(), files, entailed=True)  # no writable cache here: parse into memory

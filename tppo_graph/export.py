@@ -119,16 +119,20 @@ def export(
     fmt: str = "ttl",
     output: str | Path | None = None,
     data: Sequence[str | Path] | None = None,
+    *,
+    entailed: bool = False,
 ) -> ExportResult:
     """Serialise ontology + data. ``trig``/``nq`` keep the ontology and the data in two named graphs.
 
     :param fmt: one of :data:`EXPORT_FORMATS`.
     :param output: file to write atomically; ``None`` returns the bytes in the result.
+    :param entailed: add the entailed triples (:mod:`tppo_graph.entailment`); by default only what the data
+        assert is written, so that an export reloaded as ``--data`` and validated is the graph itself.
     """
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"--format: unknown export format {fmt!r} (choose from: {', '.join(EXPORT_FORMATS)})")
     rdf_format, dataset = EXPORT_FORMATS[fmt]
-    store = load_store(data, named_graphs=dataset)
+    store = load_store(data, named_graphs=dataset, entailed=entailed)
     if dataset:
         statements: list[ox.Quad] | list[ox.Triple] = list(store)
     else:

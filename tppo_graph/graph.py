@@ -95,12 +95,20 @@ def load_file_into(store: ox.Store, path: Path, graph: ox.NamedNode | ox.Default
         raise GraphParseError(_display(path), None, None, f"cannot read: {exc}") from None
 
 
-def fill_store(store: ox.Store, files: GraphFiles, *, named_graphs: bool = False) -> ox.Store:
-    """Load the ontology and data files into ``store`` (optionally into their two named graphs)."""
+def fill_store(store: ox.Store, files: GraphFiles, *, named_graphs: bool = False, entailed: bool = False) -> ox.Store:
+    """Load the ontology and data files into ``store`` (optionally into their two named graphs).
+
+    With ``entailed`` the RDFS/SKOS closure of :mod:`tppo_graph.entailment` is added too (into its own named graph
+    when ``named_graphs``).
+    """
     for group, graph_iri in ((files.ontology, ONTOLOGY_GRAPH), (files.data, DATA_GRAPH)):
         target = ox.NamedNode(graph_iri) if named_graphs else None
         for path in group:
             load_file_into(store, path, target)
+    if entailed:  # ENTAILMENT HOOK (#10): the one place a filled store gets the closure
+        from .entailment import ENTAILED_GRAPH, materialise
+
+        materialise(store, ENTAILED_GRAPH if named_graphs else None)
     return store
 
 
@@ -136,12 +144,17 @@ def load_store(
     *,
     include_ontology: bool = True,
     named_graphs: bool = False,
+    entailed: bool = True,
 ) -> ox.Store:
-    """An in-memory pyoxigraph store with the ontology (unless excluded) and the selected data."""
+    """An in-memory pyoxigraph store with the ontology (unless excluded) and the selected data.
+
+    Like the query engine's store it holds the entailed triples (class and property hierarchy, status groups) unless
+    ``entailed=False``, which gives the asserted graph only (what ``stats`` counts and ``export`` writes by default).
+    """
     files = graph_files(data)
     if not include_ontology:
         files = GraphFiles(ontology=(), data=files.data, shapes=files.shapes)
-    return fill_store(ox.Store(), files, named_graphs=named_graphs)
+    return fill_store(ox.Store(), files, named_graphs=named_graphs, entailed=entailed)
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
@@ -160,8 +173,14 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Nod
     return Literal(term.value, datatype=URIRef(datatype))
 
 
-def load_graph(data: Sequence[str | Path] | None = None, *, include_ontology: bool = True) -> rdflib.Graph:
-    """The selected graph as an ``rdflib.Graph`` (the model API for Python users and for pySHACL)."""
+def load_graph(
+    data: Sequence[str | Path] | None = None, *, include_ontology: bool = True, entailed: bool = False
+) -> rdflib.Graph:
+    """The selected graph as an ``rdflib.Graph`` (the model API for Python users and for pySHACL).
+
+    The asserted graph by default (SHACL validates what the data say); ``entailed=True`` adds the closure that the
+    query engine sees.
+    """
     import rdflib
 
     from .namespaces import PREFIXES
@@ -175,6 +194,11 @@ def load_graph(data: Sequence[str | Path] | None = None, *, include_ontology: bo
     add = graph.add
     for quad in iter_quads(files):
         add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
+    if entailed:
+        from .entailment import entailed_triples
+
+        for triple in entailed_triples(fill_store(ox.Store(), files)):
+            add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))  # type: ignore[arg-type]
     return graph
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import signal
 import threading
 import time
@@ -27,7 +28,7 @@ import pyoxigraph as ox
 from .errors import Interrupted, StoreError, StoreTimeout, UsageError
 from .namespaces import BASE
 from .queries import QueryResult, is_ordered, standalone_text, with_values
-from .resources import graph_files
+from .resources import GraphFiles, graph_files
 
 __all__ = ["Credentials", "Endpoints", "LoadSummary", "RemoteEngine", "endpoints_for", "load_into"]
 
@@ -336,6 +337,19 @@ def _upload_url(endpoints: Endpoints, graph: str | None, bulk: bool) -> str:
     return url + "&no_transaction" if bulk else url
 
 
+def _entailment_file(files: GraphFiles) -> Path:
+    """A temporary N-Triples file with the entailed triples of ``files`` (the caller removes it)."""
+    import tempfile
+
+    from .entailment import new_triples, ntriples
+    from .graph import fill_store
+
+    fd, name = tempfile.mkstemp(prefix="tppo-graph-entailed-", suffix=".nt")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(ntriples(new_triples(fill_store(ox.Store(), files))))
+    return Path(name)
+
+
 #: seconds allowed for each request that finds out or repairs the state after an interrupt or a timeout
 SETTLE_TIMEOUT = 30.0
 
@@ -366,6 +380,7 @@ class _Requests:
     def __init__(self, notice: Callable[[str], None] | None) -> None:
         self.notice = notice
         self.interrupted: int | None = None  # the signal that arrived while a request was in flight
+        self.answer: dict[str, Any] = {}  # what that request gave ("value" or "error"), once it came
 
     def run(self, call: Callable[[], Any], what: str) -> Any:
         box: dict[str, Any] = {}
@@ -392,32 +407,40 @@ class _Requests:
                 if self.notice is not None:
                     self.notice(f"interrupted: waiting for the answer to {what} (interrupt again to abandon it)")
         if self.interrupted is not None:
+            self.answer = box
             raise Interrupted(self.interrupted)
         if "error" in box:
             raise box["error"]
         return box.get("value")
 
 
-def _settle_switch(
-    endpoints: Endpoints, staging_graph: str, graph: str | None, credentials: Credentials | None
+def _await_switch(
+    endpoints: Endpoints,
+    staging_graph: str,
+    graph: str | None,
+    credentials: Credentials | None,
+    window: float,
 ) -> tuple[bool | None, int | None]:
-    """After a switch whose answer was lost (timeout, abandoned): did it happen? And how big is the target now?
+    """After a switch whose answer did not come (a timeout, an abandoned wait): has it happened? How big is the target?
 
-    The switch is a non-SILENT ``MOVE``/``ADD`` of the staging graph, so it changes nothing unless the staging
-    graph exists. A non-SILENT ``DROP`` of the staging graph therefore decides the race whatever the order in which
-    the store runs the two: if the drop succeeds, the staging graph still existed, and a switch that arrives later
-    fails without touching the target; if it fails and the staging graph is gone, the switch has run. Returns
-    (switched: True / False / None for unknown, triples in the target or None).
+    Nothing is sent that could race the switch still in flight (a ``DROP`` of the staging graph could run while the
+    store executes the ``MOVE``, and stores differ in how they isolate the two). Only the switch removes the staging
+    graph, so the store is watched for up to ``window`` seconds: once the staging graph is gone, the switch has been
+    carried out; while it is there, the switch has not happened yet, and may still. Returns (True: carried out,
+    None: not known yet, the triples in the target or None).
     """
-    switched: bool | None
-    try:
-        _update(endpoints, f"DROP GRAPH <{staging_graph}>", credentials, SETTLE_TIMEOUT, "dropping the staging graph")
-        switched = False
-    except StoreError:
+    deadline = time.monotonic() + window
+    switched: bool | None = None
+    while True:
         try:
-            switched = not _exists(endpoints, staging_graph, credentials, SETTLE_TIMEOUT)
+            if not _exists(endpoints, staging_graph, credentials, SETTLE_TIMEOUT):
+                switched = True
+                break
         except StoreError:
-            switched = None
+            pass
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.25)
     try:
         count = _count(endpoints, graph, credentials, SETTLE_TIMEOUT)
     except StoreError:
@@ -438,15 +461,15 @@ def _exists(endpoints: Endpoints, graph: str, credentials: Credentials | None, t
     return bool(json.loads(body)["boolean"])
 
 
-def _switch_outcome(switched: bool | None, count: int | None, target: str, staging_graph: str) -> str:
+def _switch_outcome(switched: bool | None, count: int | None, before: int, target: str, staging_graph: str) -> str:
+    """What a switch whose answer was lost has done: carried out (True) or not known yet (None)."""
     held = f"; it holds {count:,} triples" if count is not None else ""
     if switched:
         return f"the switch was carried out: {target} holds the new graph{held}"
-    if switched is False:
-        return f"the switch did not happen: {target} was not changed{held}; the staging graph was dropped"
     return (
-        f"the store did not say whether the switch happened: check {target}{held}; "
-        f"the staging graph <{staging_graph}> may be left behind (DROP SILENT GRAPH <{staging_graph}>)"
+        f"the switch had not happened when the load stopped, and the store may still carry it out: {target} holds "
+        f"the new graph once <{staging_graph}> is gone, else its {before:,} triples as before{held}; the staging "
+        f"graph is left in place for the switch (drop it with DROP SILENT GRAPH <{staging_graph}> if it stays)"
     )
 
 
@@ -475,7 +498,7 @@ def load_into(
     An interrupt (``KeyboardInterrupt``, or :class:`~tppo_graph.errors.Interrupted` for SIGTERM) waits for the
     answer to the request in flight, then cleans up and raises :class:`~tppo_graph.errors.Interrupted` with a
     message that says what state the target is in; a second interrupt stops waiting. A switch whose answer does
-    not come (timeout, abandoned) is settled by asking the store, and the error says whether it happened.
+    not come (timeout, abandoned) is watched in the store (never raced by a clean-up), and the error says what is known.
 
     :param endpoint: the store's SPARQL query URL; update and Graph Store URLs are derived (see
         :func:`endpoints_for`) unless given.
@@ -486,7 +509,11 @@ def load_into(
     if chunk_size < 1:
         raise UsageError("--chunk-size: must be at least 1")
     endpoints = endpoints_for(endpoint, update_endpoint, store_endpoint)
-    files = graph_files(data).graph
+    selection = graph_files(data)
+    # ENTAILMENT HOOK (#10): the closure travels with the graph, as one more N-Triples file, so that queries
+    # against the loaded store see what the embedded engine sees
+    entailed_file = _entailment_file(selection)
+    files = (*selection.graph, entailed_file)
     staging_graph = f"{STAGING_BASE}{uuid.uuid4()}" if staging else None
     upload_graph = staging_graph if staging else graph
     target = f"GRAPH <{graph}>" if graph else "DEFAULT"
@@ -495,6 +522,7 @@ def load_into(
     seen: set[int] = set()  # hashes of the triples sent: the store counts each distinct triple once
     sent = chunks = 0
     requests = _Requests(notice)
+    before = 0  # the target's triples before the load, once counted
     phase = "before"  # before | upload | switch | after: what a failure or an interrupt can have changed
 
     def drop_staging() -> str:
@@ -575,20 +603,40 @@ def load_into(
         signum = exc.signum if isinstance(exc, (Interrupted, _Abandoned)) else signal.SIGINT
         abandoned = isinstance(exc, _Abandoned)
         raise _interrupted(
-            signum, abandoned, phase, shown, staging_graph, chunks, drop_staging, endpoints, graph, credentials
+            signum,
+            abandoned,
+            phase,
+            shown,
+            staging_graph,
+            chunks,
+            drop_staging,
+            endpoints,
+            graph,
+            credentials,
+            requests.answer,
+            before,
         ) from None
     except StoreError as exc:
         if phase == "upload" and staging_graph is not None:
             raise StoreError(f"{exc}{drop_staging()}") from None
         if phase == "switch" and staging_graph is not None:
-            switched, count = _settle_switch(endpoints, staging_graph, graph, credentials)
-            raise StoreError(f"{exc}; {_switch_outcome(switched, count, shown, staging_graph)}") from None
+            if isinstance(exc, StoreTimeout):  # the store may still be at it: watch, do not race it
+                switched, count = _await_switch(endpoints, staging_graph, graph, credentials, SETTLE_TIMEOUT)
+                raise StoreError(f"{exc}; {_switch_outcome(switched, count, before, shown, staging_graph)}") from None
+            # the store answered: a non-SILENT switch that failed changed nothing
+            raise StoreError(f"{exc}; {shown} was not changed{drop_staging()}") from None
         raise
+    except Exception:  # a data file that fails to parse half-way, say: nothing is in flight, drop what was staged
+        if phase == "upload" and staging_graph is not None:
+            drop_staging()
+        raise
+    finally:
+        entailed_file.unlink(missing_ok=True)
     return LoadSummary(
         endpoint=_safe_url(endpoints.query),
         graph=graph,
         replaced=replace,
-        files=len(files),
+        files=len(selection.graph),
         triples_sent=sent,
         triples_staged=staged,
         triples_in_target=after,
@@ -609,8 +657,13 @@ def _interrupted(
     endpoints: Endpoints,
     graph: str | None,
     credentials: Credentials | None,
+    answer: dict[str, Any],
+    before: int,
 ) -> Interrupted:
-    """The error for a load stopped by a signal in ``phase``, after whatever clean-up is safe there."""
+    """The error for a load stopped by a signal in ``phase``, after whatever clean-up is safe there.
+
+    ``answer`` is what the request in flight gave when the interrupt waited for it (empty when abandoned).
+    """
     name = "SIGTERM" if signum == signal.SIGTERM else "SIGINT" if signum == signal.SIGINT else f"signal {signum}"
     head = f"load interrupted ({name})"
     if phase == "before":
@@ -628,9 +681,19 @@ def _interrupted(
             signum, f"{head} while uploading chunk {chunks + 1}: {shown} was not changed{drop_staging()}"
         )
     if phase == "switch":
-        # Whether its answer came (first interrupt) or not (abandoned), the store decides: it is asked.
-        switched, count = _settle_switch(endpoints, staging_graph, graph, credentials)
-        outcome = _switch_outcome(switched, count, shown, staging_graph)
+        if abandoned:  # the switch is still in flight: look once, send nothing that could race it
+            switched, count = _await_switch(endpoints, staging_graph, graph, credentials, 0.0)
+            outcome = _switch_outcome(switched, count, before, shown, staging_graph)
+        elif "error" in answer:  # the store answered that the switch failed: being non-SILENT, it changed nothing
+            outcome = f"the switch failed ({answer['error']}): {shown} was not changed{drop_staging()}"
+            switched = False
+        else:  # the store answered that the switch succeeded
+            switched = True
+            try:
+                count: int | None = _count(endpoints, graph, credentials, SETTLE_TIMEOUT)
+            except StoreError:
+                count = None
+            outcome = _switch_outcome(True, count, before, shown, staging_graph)
         return Interrupted(signum, f"{head} during the switch: {outcome}", completed=bool(switched))
     return Interrupted(
         signum, f"{head} after the switch: the load is complete, {shown} holds the new graph", completed=True

@@ -163,7 +163,7 @@ def serve(
     path = Path(tempfile.mkdtemp(prefix="tppo-graph-store-")) if location is None else Path(location)
     try:
         store = ox.Store(str(path))
-        fill_store(store, files)
+        fill_store(store, files, entailed=True)  # ENTAILMENT HOOK (#10): the served graph holds the closure
         store.flush()
         del store  # release the database lock before the server opens it
         return start_server(path, port=port, bind=bind, writable=writable, timeout_s=timeout_s, owns_location=owns)

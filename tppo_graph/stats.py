@@ -71,7 +71,7 @@ def _coverage(store: ox.Store, kind: str, member: str, label: str) -> LabelCover
 def stats(data: Sequence[str | Path] | None = None) -> GraphStats:
     """Describe the selected graph (default: the bundled one)."""
     files = graph_files(data)
-    store = load_store(data)
+    store = load_store(data, entailed=False)  # counts what the data assert, not what is entailed
     entity = "?s a/rdfs:subClassOf* tppo:Entity ."
     classes = {
         compact(r["class"]): int(r["n"])
