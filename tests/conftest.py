@@ -29,7 +29,7 @@ def private_user_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def bundled_graph():
     """The bundled graph (ontology + data) as an rdflib Graph."""
-    from tppo_graph.graph import load_graph
+    from tppo_graph.parsing import load_graph
 
     return load_graph()
 
@@ -37,9 +37,25 @@ def bundled_graph():
 @pytest.fixture(scope="session")
 def bundled_store():
     """The bundled graph in an in-memory pyoxigraph store."""
-    from tppo_graph.graph import load_store
+    from tppo_graph.parsing import load_store
 
     return load_store()
+
+
+@pytest.fixture(scope="session")
+def local(bundled_store):
+    """The embedded engine over the bundled graph."""
+    from tppo_graph.engines import LocalEngine
+
+    return LocalEngine(bundled_store)
+
+
+@pytest.fixture(scope="session")
+def rdflib_engine(bundled_graph):
+    """rdflib's engine over the bundled graph: the reference for cross-checks."""
+    from tppo_graph.engines import RdflibEngine
+
+    return RdflibEngine(bundled_graph)
 
 
 class Result:

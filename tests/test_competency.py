@@ -9,15 +9,18 @@ from __future__ import annotations
 import pytest
 
 from tppo_graph.queries import run_query
+from tppo_graph.results import SelectResult
 
 TPD = "https://w3id.org/tppo/id/"
 TPV = "https://w3id.org/tppo/vocab/"
 
 
 @pytest.fixture(scope="module")
-def ask(bundled_store):
+def ask(local):
     def run(name: str, **params: str) -> list[dict]:
-        return run_query(name, store=bundled_store, **params).values()
+        result = run_query(name, params, engine=local)
+        assert isinstance(result, SelectResult)
+        return result.values()
 
     return run
 
@@ -47,7 +50,7 @@ def test_cq1_palermo_inter_state_obligations_without_a_bilateral_mechanism(ask):
 
 def test_cq1_answer_follows_the_data_not_the_query(bundled_store, tmp_path):
     """Adding a bilateral return agreement that serves Art. 8(1) removes Art. 8(1) from the gaps."""
-    from tppo_graph.engine import open_store
+    from tppo_graph.engines import connect
 
     extra = tmp_path / "return-agreement.ttl"
     extra.write_text(
@@ -56,8 +59,9 @@ def test_cq1_answer_follows_the_data_not_the_query(bundled_store, tmp_path):
             tppo:mechanismStatus tpv:signed ; tppo:servesObligation tpd:obl-palermo-protocol-art-8-1 .""",
         encoding="utf-8",
     )
-    store = open_store(["bundled", extra])
-    gaps = ids(run_query("palermo-obligations-without-bilateral-mechanism", store=store).values(), "obligation")
+    result = run_query("palermo-obligations-without-bilateral-mechanism", engine=connect(["bundled", extra]))
+    assert isinstance(result, SelectResult)
+    gaps = ids(result.values(), "obligation")
     assert "obl-palermo-protocol-art-8-1" not in gaps
     assert "obl-palermo-protocol-art-8-2" in gaps
 

@@ -1,4 +1,4 @@
-"""Lint is part of the test suite, so the README's one test command covers it."""
+"""Lint and types are part of the test suite, so the README's one test command covers them."""
 
 from __future__ import annotations
 
@@ -17,3 +17,11 @@ def test_ruff(command):
         pytest.skip("ruff is not installed (pip install '.[test]')")
     result = subprocess.run([ruff, *command], check=False, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, f"ruff {' '.join(command)} failed; run `ruff {command[0]} --fix .`\n{result.stdout}"
+
+
+def test_mypy_strict():
+    """`mypy` with the project's configuration (strict, on tppo_graph/) reports nothing."""
+    mypy = shutil.which("mypy")
+    assert mypy is not None, "mypy is not installed (pip install '.[test]')"
+    result = subprocess.run([mypy], check=False, cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, f"mypy found type errors; run `mypy`\n{result.stdout[-3000:]}"

@@ -1,21 +1,17 @@
-"""Counts that describe the graph: size, entities per class, label coverage, unsourced facts, verification."""
+"""Counts that describe the graph: size, entities per class, label coverage, unsourced facts, verification.
+
+Computed with SPARQL through an engine, so the same report comes from the cached embedded store or an endpoint.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
+from .engines import Engine, LocalEngine, connect
+from .namespaces import TPD, TPPO, TPV, compact
 
-from .graph import load_store
-from .namespaces import PREFIXES, TPD, TPPO, TPV, compact
-from .resources import graph_files
-
-__all__ = ["GraphStats", "LabelCoverage", "stats"]
-
-_PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+__all__ = ["GraphStats", "LabelCoverage", "describe"]
 
 
 @dataclass(frozen=True)
@@ -31,8 +27,10 @@ class LabelCoverage:
 
 @dataclass
 class GraphStats:
+    """What :func:`describe` found. ``files`` is None for a graph that is not read from files (an endpoint)."""
+
     triples: int
-    files: int
+    files: int | None
     entities: int
     classes: dict[str, int] = field(default_factory=dict)
     labels: list[LabelCoverage] = field(default_factory=list)
@@ -40,19 +38,18 @@ class GraphStats:
     without_source: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as plain data (JSON-ready)."""
         return asdict(self)
 
 
-def _rows(store: ox.Store, query: str) -> list[dict[str, Any]]:
-    result = store.query(_PROLOGUE + query)
-    assert isinstance(result, ox.QuerySolutions)
-    names = [v.value for v in result.variables]
-    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in result]
+def _rows(engine: Engine, query: str) -> list[dict[str, Any]]:
+    result = engine.select(query, name="describe")
+    return [{n: (t.value if (t := row.get(n)) is not None else None) for n in result.variables} for row in result]
 
 
-def _coverage(store: ox.Store, kind: str, member: str, label: str) -> LabelCoverage:
+def _coverage(engine: Engine, kind: str, member: str, label: str) -> LabelCoverage:
     row = _rows(
-        store,
+        engine,
         f"""SELECT (COUNT(DISTINCT ?s) AS ?total) (COUNT(DISTINCT ?sid) AS ?id) (COUNT(DISTINCT ?sen) AS ?en)
                    (COUNT(DISTINCT ?sboth) AS ?both)
         WHERE {{ {member}
@@ -65,26 +62,25 @@ def _coverage(store: ox.Store, kind: str, member: str, label: str) -> LabelCover
     return LabelCoverage(kind, int(row["total"]), int(row["id"]), int(row["en"]), int(row["both"]))
 
 
-def stats(data: Sequence[str | Path] | None = None) -> GraphStats:
-    """Describe the selected graph (default: the bundled one)."""
-    files = graph_files(data)
-    store = load_store(data)
+def describe(engine: Engine | None = None) -> GraphStats:
+    """Describe the graph of ``engine`` (default: :func:`tppo_graph.connect`, the bundled graph)."""
+    engine = engine if engine is not None else connect()
     entity = "?s a/rdfs:subClassOf* tppo:Entity ."
     classes = {
         compact(r["class"]): int(r["n"])
         for r in _rows(
-            store,
+            engine,
             f"""SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
                   ?s a ?class FILTER(STRSTARTS(STR(?s), "{TPD}") || STRSTARTS(STR(?s), "{TPV}"))
                 }} GROUP BY ?class ORDER BY DESC(?n) ?class""",
         )
     }
-    entities = int(_rows(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {entity} }}")[0]["n"])
+    entities = int(_rows(engine, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {entity} }}")[0]["n"])
     labels = [
-        _coverage(store, "entities (rdfs:label)", entity, "rdfs:label"),
-        _coverage(store, "concepts (skos:prefLabel)", "?s a skos:Concept .", "skos:prefLabel"),
+        _coverage(engine, "entities (rdfs:label)", entity, "rdfs:label"),
+        _coverage(engine, "concepts (skos:prefLabel)", "?s a skos:Concept .", "skos:prefLabel"),
         _coverage(
-            store,
+            engine,
             "ontology terms (rdfs:label)",
             f'?s a ?t FILTER(?t IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty) && STRSTARTS(STR(?s), "{TPPO}"))',
             "rdfs:label",
@@ -93,7 +89,7 @@ def stats(data: Sequence[str | Path] | None = None) -> GraphStats:
     verification = {
         compact(r["status"]): int(r["n"])
         for r in _rows(
-            store,
+            engine,
             f"SELECT ?status (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {entity} ?s tppo:verificationStatus ?status }} "
             "GROUP BY ?status ORDER BY DESC(?n)",
         )
@@ -101,13 +97,14 @@ def stats(data: Sequence[str | Path] | None = None) -> GraphStats:
     without = [
         compact(r["s"])
         for r in _rows(
-            store,
+            engine,
             f"SELECT DISTINCT ?s WHERE {{ {entity} FILTER NOT EXISTS {{ ?s dcterms:source ?src }} }} ORDER BY ?s",
         )
     ]
+    triples = int(_rows(engine, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"])
     return GraphStats(
-        triples=len(store),
-        files=len(files.graph),
+        triples=triples,
+        files=len(engine.files().graph) if isinstance(engine, LocalEngine) else None,
         entities=entities,
         classes=classes,
         labels=labels,

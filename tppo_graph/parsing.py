@@ -1,13 +1,16 @@
-"""Load the graph: into a pyoxigraph store (fast path for queries, stats, export) or an rdflib Graph.
+"""Parse the graph's files: into a pyoxigraph store, N-Quads text (for pyshacl-turbo) or an rdflib Graph.
 
-Every file is parsed by pyoxigraph, whose errors carry the file, line and column; the rdflib Graph is built from
-the parsed triples, which is also several times faster than rdflib's own Turtle parser on large graphs.
+Every file is parsed by pyoxigraph, whose errors carry the file, line and column; :func:`reading` is the one place
+that turns them into :class:`~tppo_graph.errors.GraphParseError`. The rdflib Graph is built from the parsed triples,
+which is also several times faster than rdflib's own Turtle parser on large graphs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -15,20 +18,20 @@ from .errors import GraphParseError
 from .namespaces import DATA_GRAPH, ONTOLOGY_GRAPH
 from .resources import GraphFiles, graph_files, rdf_format_name
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms on the query path)
 if TYPE_CHECKING:
     import rdflib
 
 __all__ = [
     "fill_store",
+    "from_rdflib",
     "iter_quads",
-    "load_file_into",
     "load_graph",
     "load_rdflib_files",
     "load_store",
     "nquads_text",
     "ox_format",
     "parse_file",
+    "reading",
     "to_rdflib",
 ]
 
@@ -40,19 +43,12 @@ _OX_FORMATS = {
     "jsonld": ox.RdfFormat.JSON_LD,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 def ox_format(path: Path) -> ox.RdfFormat:
     """The pyoxigraph format of an RDF file, by its extension."""
     return _OX_FORMATS[rdf_format_name(path)]
-
-
-def _located(path: Path, exc: SyntaxError) -> GraphParseError:
-    # pyoxigraph reports "Parser error between line L column C and ...: message"; keep the message only.
-    message = str(exc.msg if hasattr(exc, "msg") else exc)
-    if ": " in message and message.startswith("Parser error"):
-        message = message.split(": ", 1)[1]
-    return GraphParseError(_display(path), exc.lineno, exc.offset, message)
 
 
 def _display(path: Path) -> str:
@@ -63,16 +59,26 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def parse_file(path: Path) -> Iterator[ox.Quad]:
-    """Parse one RDF file; a syntax error becomes :class:`GraphParseError` naming ``file:line:column``."""
-    fmt = ox_format(path)
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Turn a parse or read failure of ``path`` inside the block into one :class:`GraphParseError`."""
     try:
-        # Materialised so that a syntax error is raised here, before the caller has used any triple.
-        quads = list(ox.parse(path=path, format=fmt))
+        yield
     except SyntaxError as exc:
-        raise _located(path, exc) from None
+        # pyoxigraph reports "Parser error between line L column C and ...: message"; keep the message only.
+        message = str(exc.msg if exc.msg else exc)
+        if ": " in message and message.startswith("Parser error"):
+            message = message.split(": ", 1)[1]
+        raise GraphParseError(_display(path), exc.lineno, exc.offset, message) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise GraphParseError(_display(path), None, None, f"cannot read: {exc}") from None
+
+
+def parse_file(path: Path, *, rename_blank_nodes: bool = False) -> Iterator[ox.Quad]:
+    """Parse one RDF file; a syntax error becomes :class:`GraphParseError` naming ``file:line:column``."""
+    with reading(path):
+        # Materialised so that a syntax error is raised here, before the caller has used any triple.
+        quads = list(ox.parse(path=path, format=ox_format(path), rename_blank_nodes=rename_blank_nodes))
     return iter(quads)
 
 
@@ -85,22 +91,13 @@ def iter_quads(files: GraphFiles, *, named_graphs: bool = False) -> Iterator[ox.
                 yield ox.Quad(quad.subject, quad.predicate, quad.object, target)
 
 
-def load_file_into(store: ox.Store, path: Path, graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None:
-    """Parse one file straight into ``store`` (in Rust); a syntax error names ``file:line:column``."""
-    try:
-        store.load(path=path, format=ox_format(path), to_graph=graph or ox.DefaultGraph())
-    except SyntaxError as exc:
-        raise _located(path, exc) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GraphParseError(_display(path), None, None, f"cannot read: {exc}") from None
-
-
 def fill_store(store: ox.Store, files: GraphFiles, *, named_graphs: bool = False) -> ox.Store:
-    """Load the ontology and data files into ``store`` (optionally into their two named graphs)."""
+    """Load the ontology and data files into ``store`` (optionally into their two named graphs), in Rust."""
     for group, graph_iri in ((files.ontology, ONTOLOGY_GRAPH), (files.data, DATA_GRAPH)):
-        target = ox.NamedNode(graph_iri) if named_graphs else None
+        target = ox.NamedNode(graph_iri) if named_graphs else ox.DefaultGraph()
         for path in group:
-            load_file_into(store, path, target)
+            with reading(path):
+                store.load(path=path, format=ox_format(path), to_graph=target)
     return store
 
 
@@ -116,35 +113,32 @@ def nquads_text(files: GraphFiles) -> tuple[str, int]:
     """
     parts: list[str] = []
     for path in (*files.ontology, *files.data):
-        fmt = ox_format(path)
-        try:
-            quads = ox.parse(path=path, format=fmt, rename_blank_nodes=True)
-            if fmt not in _TRIPLE_FORMATS:  # named graphs merge into the default graph, as in load_store
-                quads = (ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-            parts.append(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8"))
-        except SyntaxError as exc:
-            raise _located(path, exc) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise GraphParseError(_display(path), None, None, f"cannot read: {exc}") from None
+        quads: Iterator[ox.Quad] = parse_file(path, rename_blank_nodes=True)
+        if ox_format(path) not in _TRIPLE_FORMATS:  # named graphs merge into the default graph, as in load_store
+            quads = (ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+        parts.append((ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8"))
     text = "".join(parts)
     # one statement per line (the serializer escapes newlines in literals); hashes keep the count cheap in memory
     return text, len(set(map(hash, text.splitlines())))
 
 
-def load_store(
-    data: Sequence[str | Path] | None = None,
-    *,
-    include_ontology: bool = True,
-    named_graphs: bool = False,
-) -> ox.Store:
-    """An in-memory pyoxigraph store with the ontology (unless excluded) and the selected data."""
+def _selection(data: Sequence[str | Path] | None, include_ontology: bool) -> GraphFiles:
     files = graph_files(data)
-    if not include_ontology:
-        files = GraphFiles(ontology=(), data=files.data, shapes=files.shapes)
-    return fill_store(ox.Store(), files, named_graphs=named_graphs)
+    return files if include_ontology else GraphFiles(ontology=(), data=files.data, shapes=files.shapes)
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
+def load_store(
+    data: Sequence[str | Path] | None = None, *, include_ontology: bool = True, named_graphs: bool = False
+) -> ox.Store:
+    """An in-memory pyoxigraph store with the ontology (unless excluded) and the selected data.
+
+    Queries go through :func:`tppo_graph.connect`, which reuses the on-disk store cache; this is for code that
+    wants a fresh store of its own.
+    """
+    return fill_store(ox.Store(), _selection(data, include_ontology), named_graphs=named_graphs)
+
+
+def to_rdflib(term: Term) -> rdflib.term.Identifier:
     """Convert one pyoxigraph term to rdflib, the way rdflib's own parsers would have built it."""
     from rdflib import BNode, Literal, URIRef
 
@@ -160,22 +154,44 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Nod
     return Literal(term.value, datatype=URIRef(datatype))
 
 
+def from_rdflib(term: object) -> Term | None:
+    """Convert one rdflib term (or None, an unbound variable) to pyoxigraph."""
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if not isinstance(term, Literal):
+        raise TypeError(f"not an RDF term: {term!r}")
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype is not None:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
+def _add_all(graph: rdflib.Graph, quads: Iterator[ox.Quad]) -> rdflib.Graph:
+    add = graph.add
+    for quad in quads:
+        if isinstance(quad.subject, ox.Triple):
+            raise TypeError("RDF-star triples are not supported by this conversion")
+        add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
+    return graph
+
+
 def load_graph(data: Sequence[str | Path] | None = None, *, include_ontology: bool = True) -> rdflib.Graph:
     """The selected graph as an ``rdflib.Graph`` (the model API for Python users and for pySHACL)."""
     import rdflib
 
     from .namespaces import PREFIXES
 
-    files = graph_files(data)
-    if not include_ontology:
-        files = GraphFiles(ontology=(), data=files.data, shapes=files.shapes)
     graph = rdflib.Graph()
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True)
-    add = graph.add
-    for quad in iter_quads(files):
-        add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
-    return graph
+    return _add_all(graph, iter_quads(_selection(data, include_ontology)))
 
 
 def load_rdflib_files(paths: Sequence[Path]) -> rdflib.Graph:
@@ -184,6 +200,5 @@ def load_rdflib_files(paths: Sequence[Path]) -> rdflib.Graph:
 
     graph = rdflib.Graph()
     for path in paths:
-        for quad in parse_file(path):
-            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
+        _add_all(graph, parse_file(path))
     return graph

@@ -1,240 +1,42 @@
-"""SPARQL endpoints: query a remote store (SPARQL 1.1 Protocol, through SPARQLWrapper) and load the graph into it
-(SPARQL 1.1 Graph Store HTTP Protocol for the data, SPARQL 1.1 Update for the atomic switch).
+"""Load the graph into a SPARQL store, atomically: Graph Store Protocol uploads into a staging graph, then one
+SPARQL Update switches it in.
 
 A load goes to a fresh staging named graph in chunks; the triples counted there must equal the distinct triples
-sent; only then one update request moves (``--replace``) or adds the staging graph into the target graph. A load
-that fails at any point leaves the target graph exactly as it was.
+sent; only then one update request moves (``replace``) or adds the staging graph into the target graph. A load
+that fails at any point leaves the target graph exactly as it was. Every request goes through
+:class:`tppo_graph.transport.Transport`, one at a time (:class:`_Requests`).
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import signal
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import Interrupted, StoreError, StoreTimeout, UsageError
+from .errors import Interrupted, InvalidOption, StoreError
 from .namespaces import BASE
-from .queries import QueryResult, is_ordered, standalone_text, with_values
 from .resources import graph_files
+from .transport import Credentials, Endpoints, Transport, endpoints_for, safe_url
 
-__all__ = ["Credentials", "Endpoints", "LoadSummary", "RemoteEngine", "endpoints_for", "load_into"]
+__all__ = ["DEFAULT_CHUNK", "LoadSummary", "load_into"]
 
-#: default seconds to wait for one query or one upload request
-DEFAULT_TIMEOUT = 60.0
 #: triples per Graph Store Protocol request
 DEFAULT_CHUNK = 50_000
+#: seconds to wait for each request of a load
+DEFAULT_LOAD_TIMEOUT = 300.0
 #: where staging graphs are minted (one per load, dropped afterwards)
 STAGING_BASE = BASE + "graph/staging/"
-#: a query longer than this many bytes is sent by POST (GET URLs have length limits)
-POST_THRESHOLD = 1800
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """HTTP basic-auth credentials; the password never appears in ``repr``, output or errors."""
-
-    user: str
-    password: str = field(repr=False)
-
-    def header(self) -> str:
-        token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode("ascii")
-        return f"Basic {token}"
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """The three URLs of a store: SPARQL query, SPARQL update and Graph Store Protocol."""
-
-    query: str
-    update: str
-    store: str
-
-
-def endpoints_for(endpoint: str, update: str | None = None, store: str | None = None) -> Endpoints:
-    """Derive update and Graph Store URLs from a query URL, for Oxigraph's and Fuseki's usual layouts.
-
-    ``http://host:7878`` or ``.../query`` (Oxigraph): ``/query``, ``/update``, ``/store``;
-    ``.../ds/sparql`` or ``.../ds/query`` on Fuseki (``/ds/update``, ``/ds/data``) when the path has a dataset.
-    Explicit ``update`` and ``store`` URLs win.
-    """
-    parsed = urllib.parse.urlparse(endpoint)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise UsageError(f"--endpoint: {endpoint!r} is not an http(s) URL")
-    path = parsed.path.rstrip("/")
-    base = endpoint[: len(endpoint) - len(parsed.path)] if parsed.path else endpoint.rstrip("/")
-    if path in ("", "/query"):  # Oxigraph
-        derived = Endpoints(f"{base}/query", f"{base}/update", f"{base}/store")
-    elif path.endswith(("/sparql", "/query")):  # Fuseki: /dataset/sparql
-        dataset = path.rsplit("/", 1)[0]
-        derived = Endpoints(f"{base}{path}", f"{base}{dataset}/update", f"{base}{dataset}/data")
-    else:
-        derived = Endpoints(endpoint, f"{endpoint}/update", f"{endpoint}/store")
-    return Endpoints(derived.query, update or derived.update, store or derived.store)
-
-
-def _server_message(exc: urllib.error.HTTPError) -> str:
-    try:
-        body = exc.read().decode("utf-8", errors="replace")
-    except OSError:
-        body = ""
-    text = " ".join(body.split())[:300]
-    return f"HTTP {exc.code} {exc.reason}" + (f": {text}" if text else "")
-
-
-def _request(
-    url: str,
-    *,
-    data: bytes | None = None,
-    content_type: str | None = None,
-    accept: str | None = None,
-    credentials: Credentials | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    what: str,
-    headers_out: dict[str, str] | None = None,
-) -> bytes:
-    """One HTTP request; every failure becomes a one-line :class:`StoreError` (credentials never shown).
-
-    ``headers_out``, when given, receives the response headers (lower-cased names).
-    """
-    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
-    if content_type:
-        request.add_header("Content-Type", content_type)
-    if accept:
-        request.add_header("Accept", accept)
-    if credentials is not None:
-        request.add_header("Authorization", credentials.header())
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            if headers_out is not None:
-                headers_out.update({k.lower(): v for k, v in response.headers.items()})
-            return bytes(response.read())
-    except urllib.error.HTTPError as exc:
-        hint = " (check --user and the password variable)" if exc.code in (401, 403) else ""
-        raise StoreError(f"{what}: {_server_message(exc)}{hint}") from None
-    except TimeoutError:
-        raise StoreTimeout(f"{what}: no answer within {timeout:g} s (timeout)") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
-            raise StoreTimeout(f"{what}: no answer within {timeout:g} s (timeout)") from None
-        raise StoreError(f"{what}: cannot reach {_safe_url(url)}: {reason}") from None
-    except (ConnectionError, OSError) as exc:
-        raise StoreError(f"{what}: cannot reach {_safe_url(url)}: {exc}") from None
-
-
-def _safe_url(url: str) -> str:
-    """The URL without any user:password part."""
-    parsed = urllib.parse.urlparse(url)
-    if parsed.password or parsed.username:
-        netloc = parsed.hostname or ""
-        if parsed.port:
-            netloc += f":{parsed.port}"
-        parsed = parsed._replace(netloc=netloc)
-    return urllib.parse.urlunparse(parsed._replace(query=""))
-
-
-def _parse_results(body: bytes, what: str) -> QueryResult:
-    try:
-        parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-    except (SyntaxError, ValueError) as exc:
-        raise StoreError(f"{what}: the endpoint's answer is not SPARQL JSON results ({exc})") from None
-    if isinstance(parsed, ox.QueryBoolean):
-        return QueryResult(boolean=bool(parsed), engine="remote")
-    variables = [v.value for v in parsed.variables]
-    return QueryResult(variables=variables, rows=[{v: s[v] for v in variables} for s in parsed], engine="remote")
-
-
-@dataclass
-class RemoteEngine:
-    """A SPARQL 1.1 Protocol endpoint, queried through SPARQLWrapper.
-
-    :param endpoint: the query URL (Oxigraph ``http://host:7878/query``, Fuseki ``http://host:3030/ds/sparql``).
-    :param graph: a named graph to use as the default graph of queries (``default-graph-uri``).
-    """
-
-    endpoint: str
-    graph: str | None = None
-    timeout: float = DEFAULT_TIMEOUT
-    credentials: Credentials | None = None
-    name: str = "remote"
-
-    def select(
-        self, text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None, *, name: str | None = None
-    ) -> QueryResult:
-        from SPARQLWrapper import JSON, POST, SPARQLWrapper
-        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-
-        full = standalone_text(with_values(text, bindings or {}))
-        client = SPARQLWrapper(self.endpoint)
-        client.setQuery(full)
-        client.setReturnFormat(JSON)
-        client.setTimeout(int(max(1, self.timeout)))
-        if len(full.encode("utf-8")) > POST_THRESHOLD:
-            client.setMethod(POST)
-        if self.graph:
-            client.addDefaultGraph(self.graph)
-        if self.credentials is not None:
-            client.setCredentials(self.credentials.user, self.credentials.password)
-        what = f"{name or 'query'} at {_safe_url(self.endpoint)}"
-        try:
-            response = client.query().response
-            body = response.read()
-        except urllib.error.HTTPError as exc:
-            raise StoreError(f"{what}: {_server_message(exc)}") from None
-        except SPARQLWrapperException as exc:
-            raise StoreError(f"{what}: {_wrapper_message(exc)}") from None
-        except TimeoutError:
-            raise StoreError(f"{what}: no answer within {self.timeout:g} s (timeout); not an empty result") from None
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                raise StoreError(
-                    f"{what}: no answer within {self.timeout:g} s (timeout); not an empty result"
-                ) from None
-            raise StoreError(f"{what}: cannot reach the endpoint: {exc.reason}") from None
-        except OSError as exc:
-            raise StoreError(f"{what}: cannot reach the endpoint: {exc}") from None
-        result = _parse_results(body, what)
-        result.query = name
-        result.ordered = is_ordered(text)
-        return result
-
-
-#: SPARQLWrapper's exception classes and the HTTP status each stands for
-_WRAPPER_STATUS = {
-    "QueryBadFormed": "HTTP 400 Bad Request",
-    "Unauthorized": "HTTP 401 Unauthorized",
-    "EndPointNotFound": "HTTP 404 Not Found",
-    "URITooLong": "HTTP 414 URI Too Long",
-    "EndPointInternalError": "HTTP 500 Internal Server Error",
-}
-
-
-def _wrapper_message(exc: Exception) -> str:
-    """SPARQLWrapper's exception as 'HTTP status: the server's own message' on one line."""
-    status = _WRAPPER_STATUS.get(type(exc).__name__, type(exc).__name__)
-    text = str(exc)
-    if "Response:" in text:  # SPARQLWrapper appends the server's body after this marker
-        text = text.split("Response:", 1)[1].strip()
-        if text.startswith(("b'", 'b"')):
-            text = text[2:-1].encode("latin-1", errors="replace").decode("unicode_escape", errors="replace")
-    return f"{status}: {' '.join(text.split())[:300]}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading
-# ---------------------------------------------------------------------------------------------
+_RESULTS_JSON = "application/sparql-results+json"
 
 
 @dataclass
@@ -254,9 +56,11 @@ class LoadSummary:
 
     @property
     def triples_per_second(self) -> float:
+        """Upload throughput of the whole load."""
         return self.triples_sent / self.seconds if self.seconds else 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The summary as plain data (JSON-ready)."""
         return {**self.__dict__, "triples_per_second": round(self.triples_per_second, 1)}
 
 
@@ -267,13 +71,13 @@ def _chunks(paths: Sequence[Path], size: int) -> Iterator[list[ox.Triple]]:
     must travel together. Turtle and N-Triples writers keep them together; a blank node that comes back after its
     chunk was sent makes the load fail (nothing is switched in) rather than silently split it.
     """
-    from .graph import ox_format
+    from .parsing import ox_format, reading
 
     closed: set[str] = set()
     chunk: list[ox.Triple] = []
     open_nodes: set[str] = set()
     for path in paths:
-        try:
+        with reading(path):
             for quad in ox.parse(path=path, format=ox_format(path)):
                 nodes = {t.value for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)}
                 if nodes & closed:
@@ -287,45 +91,24 @@ def _chunks(paths: Sequence[Path], size: int) -> Iterator[list[ox.Triple]]:
                     chunk, open_nodes = [], set()
                 chunk.append(quad.triple)
                 open_nodes |= nodes
-        except SyntaxError as exc:
-            from .graph import _located
-
-            raise _located(path, exc) from None
     if chunk:
         yield chunk
 
 
-def _count(
-    endpoints: Endpoints,
-    graph: str | None,
-    credentials: Credentials | None,
-    timeout: float,
-    headers_out: dict[str, str] | None = None,
-) -> int:
+def _count(transport: Transport, endpoints: Endpoints, graph: str | None, *, server: list[str] | None = None) -> int:
+    """The triples in ``graph`` (None: the default graph); ``server`` receives the store's Server header."""
     pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
     query = f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"
-    body = _request(
-        endpoints.query,
-        data=urllib.parse.urlencode({"query": query}).encode("utf-8"),
-        content_type="application/x-www-form-urlencoded",
-        accept="application/sparql-results+json",
-        credentials=credentials,
-        timeout=timeout,
-        what="counting triples in the store",
-        headers_out=headers_out,
+    answer = transport.query(
+        endpoints.query, query, what="counting triples in the store", accept=_RESULTS_JSON, post=True
     )
-    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+    if server is not None:
+        server.append(answer.server)
+    return int(json.loads(answer.body)["results"]["bindings"][0]["n"]["value"])
 
 
-def _update(endpoints: Endpoints, text: str, credentials: Credentials | None, timeout: float, what: str) -> None:
-    _request(
-        endpoints.update,
-        data=text.encode("utf-8"),
-        content_type="application/sparql-update",
-        credentials=credentials,
-        timeout=timeout,
-        what=what,
-    )
+def _update(transport: Transport, endpoints: Endpoints, text: str, what: str) -> None:
+    transport.update(endpoints.update, text, what=what)
 
 
 def _upload_url(endpoints: Endpoints, graph: str | None, bulk: bool) -> str:
@@ -399,7 +182,7 @@ class _Requests:
 
 
 def _settle_switch(
-    endpoints: Endpoints, staging_graph: str, graph: str | None, credentials: Credentials | None
+    settle: Transport, endpoints: Endpoints, staging_graph: str, graph: str | None
 ) -> tuple[bool | None, int | None]:
     """After a switch whose answer was lost (timeout, abandoned): did it happen? And how big is the target now?
 
@@ -411,31 +194,24 @@ def _settle_switch(
     """
     switched: bool | None
     try:
-        _update(endpoints, f"DROP GRAPH <{staging_graph}>", credentials, SETTLE_TIMEOUT, "dropping the staging graph")
+        _update(settle, endpoints, f"DROP GRAPH <{staging_graph}>", "dropping the staging graph")
         switched = False
     except StoreError:
         try:
-            switched = not _exists(endpoints, staging_graph, credentials, SETTLE_TIMEOUT)
+            switched = not _exists(settle, endpoints, staging_graph)
         except StoreError:
             switched = None
     try:
-        count = _count(endpoints, graph, credentials, SETTLE_TIMEOUT)
+        count = _count(settle, endpoints, graph)
     except StoreError:
         count = None
     return switched, count
 
 
-def _exists(endpoints: Endpoints, graph: str, credentials: Credentials | None, timeout: float) -> bool:
-    body = _request(
-        endpoints.query,
-        data=urllib.parse.urlencode({"query": f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"}).encode("utf-8"),
-        content_type="application/x-www-form-urlencoded",
-        accept="application/sparql-results+json",
-        credentials=credentials,
-        timeout=timeout,
-        what="checking the staging graph",
-    )
-    return bool(json.loads(body)["boolean"])
+def _exists(transport: Transport, endpoints: Endpoints, graph: str) -> bool:
+    query = f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    answer = transport.query(endpoints.query, query, what="checking the staging graph", accept=_RESULTS_JSON, post=True)
+    return bool(json.loads(answer.body)["boolean"])
 
 
 def _switch_outcome(switched: bool | None, count: int | None, target: str, staging_graph: str) -> str:
@@ -460,7 +236,7 @@ def load_into(
     store_endpoint: str | None = None,
     credentials: Credentials | None = None,
     chunk_size: int = DEFAULT_CHUNK,
-    timeout: float = 300.0,
+    timeout: float = DEFAULT_LOAD_TIMEOUT,
     staging: bool = True,
     progress: Callable[[int, int], None] | None = None,
     notice: Callable[[str], None] | None = None,
@@ -484,8 +260,10 @@ def load_into(
     :param notice: called with a one-line message when an interrupt makes the load wait for a request in flight.
     """
     if chunk_size < 1:
-        raise UsageError("--chunk-size: must be at least 1")
+        raise InvalidOption("chunk_size", "chunk size", f"{chunk_size}: must be at least 1")
     endpoints = endpoints_for(endpoint, update_endpoint, store_endpoint)
+    transport = Transport(credentials=credentials, timeout=timeout)
+    settle = Transport(credentials=credentials, timeout=SETTLE_TIMEOUT)
     files = graph_files(data).graph
     staging_graph = f"{STAGING_BASE}{uuid.uuid4()}" if staging else None
     upload_graph = staging_graph if staging else graph
@@ -500,22 +278,20 @@ def load_into(
     def drop_staging() -> str:
         """Drop the staging graph (nothing is in flight when this is called); say how it went."""
         try:
-            _update(
-                endpoints, f"DROP SILENT GRAPH <{staging_graph}>", credentials, SETTLE_TIMEOUT, "dropping the staging"
-            )
+            _update(settle, endpoints, f"DROP SILENT GRAPH <{staging_graph}>", "dropping the staging")
         except StoreError as exc:
             return f"; the staging graph <{staging_graph}> could not be dropped ({exc})"
         return "; the staging graph was dropped"
 
     try:
         # Fail early, before anything is written, if the store cannot be reached or refuses our credentials.
-        headers: dict[str, str] = {}
-        before = requests.run(lambda: _count(endpoints, graph, credentials, timeout, headers), "the first count")
-        bulk = headers.get("server", "").lower().startswith("oxigraph")
+        server: list[str] = []
+        before = requests.run(lambda: _count(transport, endpoints, graph, server=server), "the first count")
+        bulk = bool(server) and server[0].startswith("oxigraph")
         if not staging and replace:
             phase = "upload"
             clear = f"DROP SILENT {target}" if graph else "CLEAR DEFAULT"
-            requests.run(lambda: _update(endpoints, clear, credentials, timeout, "clearing the target"), "the clear")
+            requests.run(lambda: _update(transport, endpoints, clear, "clearing the target"), "the clear")
             before = 0
         url = _upload_url(endpoints, upload_graph, bulk)
         for chunk in _chunks(files, chunk_size):
@@ -528,26 +304,18 @@ def load_into(
             phase = "upload"
             what = f"uploading chunk {chunks + 1}"
             requests.run(
-                lambda what=what, payload=payload: _request(
-                    url,
-                    data=payload,
-                    content_type="application/n-triples",
-                    credentials=credentials,
-                    timeout=timeout,
-                    what=what,
-                ),
-                f"chunk {chunks + 1}",
+                partial(transport.upload, url, payload, "application/n-triples", what=what), f"chunk {chunks + 1}"
             )
             sent += len(chunk)
             chunks += 1
             if progress is not None:
                 progress(sent, 0)
         if staging_graph is None:
-            staged = after = requests.run(lambda: _count(endpoints, graph, credentials, timeout), "the count")
+            staged = after = requests.run(lambda: _count(transport, endpoints, graph), "the count")
             if after < len(seen):
                 raise StoreError(f"the target graph holds {after} triples but {len(seen)} distinct triples were sent")
         else:
-            staged = requests.run(lambda: _count(endpoints, staging_graph, credentials, timeout), "the staged count")
+            staged = requests.run(lambda: _count(transport, endpoints, staging_graph), "the staged count")
             if staged != len(seen):
                 raise StoreError(
                     f"the store holds {staged} triples in the staging graph but {len(seen)} distinct triples were "
@@ -561,11 +329,9 @@ def load_into(
                 else f"ADD GRAPH <{staging_graph}> TO {target} ; DROP GRAPH <{staging_graph}>"
             )
             phase = "switch"
-            requests.run(
-                lambda: _update(endpoints, switch, credentials, timeout, "switching the staged graph in"), "the switch"
-            )
+            requests.run(lambda: _update(transport, endpoints, switch, "switching the staged graph in"), "the switch")
             phase = "after"
-            after = requests.run(lambda: _count(endpoints, graph, credentials, timeout), "the last count")
+            after = requests.run(lambda: _count(transport, endpoints, graph), "the last count")
             expected_min = staged if replace else max(before, staged)
             if after < expected_min:
                 raise StoreError(
@@ -575,17 +341,17 @@ def load_into(
         signum = exc.signum if isinstance(exc, (Interrupted, _Abandoned)) else signal.SIGINT
         abandoned = isinstance(exc, _Abandoned)
         raise _interrupted(
-            signum, abandoned, phase, shown, staging_graph, chunks, drop_staging, endpoints, graph, credentials
+            signum, abandoned, phase, shown, staging_graph, chunks, drop_staging, settle, endpoints, graph
         ) from None
     except StoreError as exc:
         if phase == "upload" and staging_graph is not None:
             raise StoreError(f"{exc}{drop_staging()}") from None
         if phase == "switch" and staging_graph is not None:
-            switched, count = _settle_switch(endpoints, staging_graph, graph, credentials)
+            switched, count = _settle_switch(settle, endpoints, staging_graph, graph)
             raise StoreError(f"{exc}; {_switch_outcome(switched, count, shown, staging_graph)}") from None
         raise
     return LoadSummary(
-        endpoint=_safe_url(endpoints.query),
+        endpoint=safe_url(endpoints.query),
         graph=graph,
         replaced=replace,
         files=len(files),
@@ -606,9 +372,9 @@ def _interrupted(
     staging_graph: str | None,
     chunks: int,
     drop_staging: Callable[[], str],
+    settle: Transport,
     endpoints: Endpoints,
     graph: str | None,
-    credentials: Credentials | None,
 ) -> Interrupted:
     """The error for a load stopped by a signal in ``phase``, after whatever clean-up is safe there."""
     name = "SIGTERM" if signum == signal.SIGTERM else "SIGINT" if signum == signal.SIGINT else f"signal {signum}"
@@ -629,7 +395,7 @@ def _interrupted(
         )
     if phase == "switch":
         # Whether its answer came (first interrupt) or not (abandoned), the store decides: it is asked.
-        switched, count = _settle_switch(endpoints, staging_graph, graph, credentials)
+        switched, count = _settle_switch(settle, endpoints, staging_graph, graph)
         outcome = _switch_outcome(switched, count, shown, staging_graph)
         return Interrupted(signum, f"{head} during the switch: {outcome}", completed=bool(switched))
     return Interrupted(
