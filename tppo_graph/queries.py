@@ -18,7 +18,7 @@ from .engines import Engine, connect
 from .errors import QueryError
 from .results import QueryResult, SelectResult, iter_iris
 
-__all__ = ["add_sources", "labels_for", "query_text", "run_query", "sparql"]
+__all__ = ["add_sources", "labels_for", "labels_of", "query_text", "run_query", "sources_of", "sparql", "values_block"]
 
 _LABEL_QUERY = """SELECT ?s ?label WHERE {
   VALUES ?s { %s }
@@ -110,16 +110,22 @@ def labels_of(engine: Engine, result: SelectResult, lang: str = "en") -> dict[st
     return labels_for(engine, iter_iris(result), lang)
 
 
+def sources_of(engine: Engine, iris: Iterable[str]) -> dict[str, list[str]]:
+    """The ``dcterms:source`` IRIs of each IRI that has any, sorted."""
+    wanted = set(iris)
+    found: dict[str, list[str]] = {}
+    if wanted:
+        for row in engine.select(_SOURCE_QUERY % values_block(wanted), name="sources"):
+            of, source = row["s"], row["source"]
+            if of is not None and source is not None:
+                found.setdefault(of.value, []).append(source.value)
+    return found
+
+
 def add_sources(engine: Engine, result: SelectResult) -> SelectResult:
     """A copy of ``result`` with a ``sources`` column: the ``dcterms:source`` IRIs of each row's first IRI."""
     subjects = [next((t.value for t in row.values() if isinstance(t, ox.NamedNode)), None) for row in result.rows]
-    found: dict[str, list[str]] = {}
-    wanted = {s for s in subjects if s}
-    if wanted:
-        for found_row in engine.select(_SOURCE_QUERY % values_block(wanted), name="sources"):
-            of, source = found_row["s"], found_row["source"]
-            if of is not None and source is not None:
-                found.setdefault(of.value, []).append(source.value)
+    found = sources_of(engine, (s for s in subjects if s))
     rows = []
     for row, subject in zip(result.rows, subjects, strict=True):
         sources = found.get(subject or "", [])

@@ -19,7 +19,7 @@ from ..catalogue import get_projection
 from ..engines import Engine, connect
 from ..errors import QueryError
 from ..namespaces import TPPO, compact
-from ..queries import values_block
+from ..queries import sources_of, values_block
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -31,10 +31,6 @@ _NODE_QUERY = """SELECT ?node ?class ?label ?short WHERE {
   OPTIONAL { ?node a ?class FILTER(STRSTARTS(STR(?class), "%s")) }
   OPTIONAL { ?node <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#prefLabel> ?label }
   OPTIONAL { ?node <http://www.w3.org/2004/02/skos/core#altLabel> ?short }
-}"""
-_SOURCE_QUERY = """SELECT ?fact ?source WHERE {
-  VALUES ?fact { %s }
-  ?fact <http://purl.org/dc/terms/source> ?source
 }"""
 _SUBCLASS_QUERY = """SELECT ?sub ?super WHERE {
   ?sub <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?super FILTER(STRSTARTS(STR(?sub), "%s"))
@@ -104,12 +100,7 @@ def projection(
         edge["weight"] += float(weight.value) if isinstance(weight, ox.Literal) else 0.0
     nodes = {n for key in edges for n in key[:2]}
     facts = {f for e in edges.values() for f in e["facts"] if f.startswith(("http://", "https://"))}
-    sources: dict[str, set[str]] = {}
-    if facts:
-        for row in runner.select(_SOURCE_QUERY % values_block(facts), name="sources"):
-            fact_term, source_term = row["fact"], row["source"]
-            if fact_term is not None and source_term is not None:
-                sources.setdefault(fact_term.value, set()).add(source_term.value)
+    sources = sources_of(runner, facts)
     _add_nodes(graph, runner, nodes)
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for (s, t, relation_iri), edge in sorted(edges.items()):
