@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, required=True, help="N-Triples file to write")
     args = parser.parse_args(argv)
     tmp = args.output.with_name(args.output.name + ".part")
-    from tppo_graph.graph import load_store
+    from tppo_graph.parsing import load_store
 
     bundled = len(load_store(entailed=False))  # what the bundled files assert, not their entailed closure
     with tmp.open("w", encoding="utf-8") as out:

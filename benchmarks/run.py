@@ -236,8 +236,11 @@ def bench_size(
     """All the measurements of one graph size."""
     import pyoxigraph as ox
 
-    from tppo_graph.graph import load_store
-    from tppo_graph.queries import bind_params, get_query, list_queries, run_on_store, standalone_text, with_values
+    from tppo_graph.binding import bind_params
+    from tppo_graph.catalogue import get_query, list_queries
+    from tppo_graph.engines import LocalEngine
+    from tppo_graph.parsing import load_store
+    from tppo_graph.queries import query_text
     from tppo_graph.resources import graph_files
     from tppo_graph.server import oxigraph_binary, start_server
 
@@ -262,25 +265,23 @@ def bench_size(
     data_args = [a for d in data for a in ("--data", d)]
     print(f"== {size}: {triples:,} triples", file=sys.stderr)
 
+    engine = LocalEngine(store, data)
+
     def standalone(name: str, params: dict[str, str] | None = None) -> Path:
         query = get_query(name)
-        bindings = bind_params(
-            query, params or {k: str(v) for k, v in (query.header.get("example") or {}).items()}, store
-        )
         path = work / f"{name}.rq"
-        path.write_text(standalone_text(with_values(query.body, bindings)), encoding="utf-8")
+        path.write_text(query_text(query, params or dict(query.example), engine=engine), encoding="utf-8")
         return path
 
     # P5: every saved query in-process on pyoxigraph, next to Jena on the same data
     if size == largest:
         for query in list_queries():
-            params = {k: str(v) for k, v in (query.header.get("example") or {}).items()}
-            bindings = bind_params(query, params, store)
-            run_on_store(store, query.body, bindings)  # warm-up
+            bindings = bind_params(query, query.example, engine)
+            engine.query(query.body, bindings)  # warm-up
             times = []
             for _ in range(args.runs):
                 start = time.perf_counter()
-                run_on_store(store, query.body, bindings)
+                engine.query(query.body, bindings)
                 times.append(time.perf_counter() - start)
             jena_times = jena_query_times(jena, all_nt, standalone(query.name), args.runs) if jena else []
             per_query.append(
@@ -288,7 +289,7 @@ def bench_size(
                     "query": query.name,
                     "pyoxigraph": statistics.median(times),
                     "jena": statistics.median(jena_times) if jena_times else None,
-                    "formulation": str(query.header.get("formulation", "")).strip().split(".")[0][:80],
+                    "formulation": query.formulation.split(".")[0][:80],
                 }
             )
         heaviest = max(per_query, key=lambda r: r["pyoxigraph"])["query"]
@@ -464,10 +465,14 @@ def main() -> int:
         action="store_true",
         help="only every saved query next to Jena, at the last size of --sizes (writes queries.md alone)",
     )
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="output directory (default %(default)s)")
+    parser.add_argument(
+        "--out", type=Path, help="output directory (default: benchmarks/results; with --smoke a temporary one)"
+    )
     args = parser.parse_args()
     if args.smoke:
         args.sizes, args.runs = "10k", 1
+    if args.out is None:  # a smoke run's figures (one run, no baselines) must never replace the committed results
+        args.out = Path(tempfile.mkdtemp(prefix="tppo-bench-smoke-")) if args.smoke else HERE / "results"
     if args.queries_only:  # only the per-query comparison, at the largest size given
         args.sizes = args.sizes.split(",")[-1]
 

@@ -10,22 +10,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tppo_graph.engine import open_store
-from tppo_graph.queries import list_queries, run_query
-from tppo_graph.render import render_json, result_to_json
+from tppo_graph import connect, list_queries, run_query
+from tppo_graph.render import render_json
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"
 
 
 def main(names: list[str]) -> int:
-    store = open_store()
+    engine = connect()
     GOLDEN.mkdir(parents=True, exist_ok=True)
     for query in list_queries():
         if names and query.name not in names:
             continue
-        params = query.header.get("example", {}) or {}
-        result = run_query(query.name, store=store, **{k: str(v) for k, v in params.items()})
-        (GOLDEN / f"{query.name}.srj").write_text(render_json(result_to_json(result)), encoding="utf-8")
+        result = run_query(query.name, query.example, engine=engine)
+        (GOLDEN / f"{query.name}.srj").write_text(render_json(result.to_json()), encoding="utf-8")
         print(f"{query.name}: {len(result)} row(s)")
     return 0
 

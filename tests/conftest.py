@@ -28,8 +28,16 @@ def private_user_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def bundled_graph():
-    """The bundled graph (ontology + data) as an rdflib Graph, with the entailed closure the query engine sees."""
-    from tppo_graph.graph import load_graph
+    """The bundled graph (ontology + data) as an rdflib Graph: what the files assert."""
+    from tppo_graph.parsing import load_graph
+
+    return load_graph()
+
+
+@pytest.fixture(scope="session")
+def entailed_graph():
+    """The bundled graph with the entailed closure the query engine sees, as an rdflib Graph."""
+    from tppo_graph.parsing import load_graph
 
     return load_graph(entailed=True)
 
@@ -37,9 +45,25 @@ def bundled_graph():
 @pytest.fixture(scope="session")
 def bundled_store():
     """The bundled graph in an in-memory pyoxigraph store."""
-    from tppo_graph.graph import load_store
+    from tppo_graph.parsing import load_store
 
     return load_store()
+
+
+@pytest.fixture(scope="session")
+def local(bundled_store):
+    """The embedded engine over the bundled graph."""
+    from tppo_graph.engines import LocalEngine
+
+    return LocalEngine(bundled_store)
+
+
+@pytest.fixture(scope="session")
+def rdflib_engine(entailed_graph):
+    """rdflib's engine over the bundled graph with the entailed closure the queries see: the reference."""
+    from tppo_graph.engines import RdflibEngine
+
+    return RdflibEngine(entailed_graph)
 
 
 class Result:

@@ -96,10 +96,9 @@ class Proxy:
                 if faults.delay:
                     time.sleep(faults.delay)
                 held = faults.hold is not None and kind(self.command, self.path, body, faults.uploads) == faults.hold
-                if held:
+                if held and not faults.hold_after:
                     faults.holding.set()
-                    if not faults.hold_after:
-                        time.sleep(faults.hold_seconds)
+                    time.sleep(faults.hold_seconds)
                     if faults.fail_held:
                         self._answer(500, b"injected failure of the held request")
                         return
@@ -114,6 +113,9 @@ class Proxy:
                 except urllib.error.HTTPError as exc:
                     status, answer, headers = exc.code, exc.read(), {}
                 if held and faults.hold_after:
+                    # Only now: the store has carried the request out (a slow MOVE must not still be running when
+                    # the test's signals arrive, or the case would be "switch in progress", not "answer held").
+                    faults.holding.set()
                     time.sleep(faults.hold_seconds)
                 self._answer(status, answer, headers)
 

@@ -13,10 +13,11 @@ import yaml
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 
 from tppo_graph.cli import main
-from tppo_graph.export import EXPORT_FORMATS, export
+from tppo_graph.describe import describe as stats
+from tppo_graph.engines import connect
+from tppo_graph.export import EXPORT_FORMATS, export_graph
 from tppo_graph.namespaces import DATASET
 from tppo_graph.server import serve
-from tppo_graph.stats import stats
 
 from .conftest import ROOT
 
@@ -176,7 +177,7 @@ def described():
 
 @pytest.mark.parametrize("fmt", list(EXPORT_FORMATS))
 def test_exported_void_statistics_are_computed_from_the_graph(fmt, described):
-    content = export(fmt).content
+    content = export_graph(fmt).content
     assert content is not None
     if EXPORT_FORMATS[fmt][1]:
         ds = Dataset()
@@ -209,9 +210,9 @@ def test_stats_shows_the_void_figures(runner):
 def test_data_without_a_dataset_description_gets_no_void(tmp_path):
     mine = tmp_path / "mine.ttl"
     mine.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
-    content = export("nt", data=[mine]).content
+    content = export_graph("nt", engine=connect([mine])).content
     assert content is not None and b"rdfs.org/ns/void#triples" not in content
-    assert stats(data=[mine]).void is None
+    assert stats(connect([mine])).void is None
 
 
 def test_version_shows_package_and_data_versions(runner):

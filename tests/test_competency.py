@@ -9,15 +9,18 @@ from __future__ import annotations
 import pytest
 
 from tppo_graph.queries import run_query
+from tppo_graph.results import SelectResult
 
 TPD = "https://w3id.org/tppo/id/"
 TPV = "https://w3id.org/tppo/vocab/"
 
 
 @pytest.fixture(scope="module")
-def ask(bundled_store):
+def ask(local):
     def run(name: str, **params: str) -> list[dict]:
-        return run_query(name, store=bundled_store, **params).values()
+        result = run_query(name, params, engine=local)
+        assert isinstance(result, SelectResult)
+        return result.values()
 
     return run
 
@@ -71,7 +74,7 @@ def test_cq1_palermo_inter_state_obligations_without_a_bilateral_mechanism(ask):
 
 def test_cq1_answer_follows_the_data_not_the_query(bundled_store, tmp_path):
     """A full bilateral coverage of Art. 8(1) removes it from the gaps; a partial one would not."""
-    from tppo_graph.engine import open_store
+    from tppo_graph.engines import connect
 
     extra = tmp_path / "return-agreement.ttl"
     extra.write_text(
@@ -86,8 +89,9 @@ def test_cq1_answer_follows_the_data_not_the_query(bundled_store, tmp_path):
             tppo:verificationStatus tpv:derived .""",
         encoding="utf-8",
     )
-    store = open_store(["bundled", extra])
-    rows = run_query("palermo-obligations-without-bilateral-mechanism", store=store).values()
+    result = run_query("palermo-obligations-without-bilateral-mechanism", engine=connect(["bundled", extra]))
+    assert isinstance(result, SelectResult)
+    rows = result.values()
     gaps = ids(rows, "obligation")
     assert "obl-palermo-protocol-art-8-1" not in gaps
     assert {r["bilateral"] for r in rows if r["obligation"].endswith("art-8-2")} == {TPD + "mech-test-return-mou"}

@@ -14,10 +14,11 @@ import pytest
 from rdflib import OWL, RDF, BNode, Graph, Namespace, URIRef
 
 from tppo_graph.cli import main
+from tppo_graph.engines import LocalEngine
 from tppo_graph.entailment import ENTAILED_GRAPH, entailed_triples
-from tppo_graph.export import export
-from tppo_graph.graph import load_graph, load_store
+from tppo_graph.export import export_graph as export
 from tppo_graph.namespaces import TPPO, TPV
+from tppo_graph.parsing import load_graph, load_store
 from tppo_graph.queries import sparql
 
 from .conftest import ROOT, ontology_files
@@ -27,7 +28,7 @@ ERRNS = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
 
 
 def count(query: str, store) -> int:
-    return int(sparql(query, store=store).values()[0]["n"])
+    return int(sparql(query, engine=LocalEngine(store)).values()[0]["n"])
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tppo_graph.queries import bind_params, list_queries, run_on_rdflib, run_on_store, with_values
+from tppo_graph.binding import bind_params, with_values
+from tppo_graph.catalogue import list_queries
+from tppo_graph.engines import LocalEngine, RdflibEngine
 
 HOSTILE_FRAGMENTS = [
     '"',
@@ -59,13 +61,13 @@ def _value(param, text: str) -> str:
 @pytest.mark.parametrize(("query", "param"), STRING_PARAMS, ids=lambda x: getattr(x, "name", ""))
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=hostile_text)
-def test_query_shape_never_changes(bundled_store, query, param, text):
+def test_query_shape_never_changes(local, query, param, text):
     hostile = bind_params(query, {param.name: _value(param, text)})
     plain = bind_params(query, {param.name: _value(param, "x")})
     hostile_text_ = with_values(query.body, hostile).replace(str(hostile[param.name]), PLACEHOLDER, 1)
     plain_text = with_values(query.body, plain).replace(str(plain[param.name]), PLACEHOLDER, 1)
     assert hostile_text_ == plain_text  # the only difference is the one escaped literal token
-    run_on_store(bundled_store, query.body, hostile)  # and the engine accepts it as that literal
+    local.query(query.body, hostile)  # and the engine accepts it as that literal
 
 
 @settings(max_examples=200, deadline=None)
@@ -75,5 +77,5 @@ def test_bound_strings_arrive_intact_on_both_engines(text):
 
     probe = "SELECT ?value WHERE { }"
     bindings = {"value": ox.Literal(text)}
-    assert run_on_store(ox.Store(), probe, bindings).rows == [{"value": ox.Literal(text)}]
-    assert run_on_rdflib(Graph(), probe, bindings).rows[0]["value"].value == text
+    assert LocalEngine(ox.Store()).select(probe, bindings).rows == ({"value": ox.Literal(text)},)
+    assert RdflibEngine(Graph()).select(probe, bindings).rows[0]["value"].value == text

@@ -20,7 +20,8 @@ import time
 
 import pytest
 
-from tppo_graph.remote import RemoteEngine, load_into
+from tppo_graph.engines import RemoteEngine
+from tppo_graph.loading import load_into
 
 from .proxy import Faults, Proxy
 from .test_store import GRAPH, oxigraph  # noqa: F401 - the fixture

@@ -1,4 +1,5 @@
-"""The wheel ships the data: a non-editable install, away from the checkout, runs the CLI on the bundled graph."""
+"""The wheel ships the data and declares its dependencies: installed into a fresh virtual environment with only
+what it declares (no dev dependencies), away from the checkout, every verb runs on the bundled graph."""
 
 from __future__ import annotations
 
@@ -48,29 +49,54 @@ def test_wheel_metadata_carries_the_licences(wheel: Path):
     assert shipped == {"LICENSE", "LICENSES/CC-BY-4.0.txt", "LICENSES/MIT.txt"}
 
 
-def test_installed_wheel_runs_away_from_the_checkout(wheel: Path, tmp_path: Path):
-    target = tmp_path / "site"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True
-    )
-    env = {**os.environ, "PYTHONPATH": str(target)}
-    env.pop("TPPO_GRAPH_DATA", None)
-    probe = subprocess.run(
-        [sys.executable, "-c", "import tppo_graph.resources as r; print(r.bundled_root())"],
+@pytest.fixture(scope="module")
+def fresh_venv(wheel: Path, tmp_path_factory) -> Path:
+    """A new virtual environment (no system site-packages) with the wheel and only its declared dependencies."""
+    venv = tmp_path_factory.mktemp("fresh") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True)
+    return venv
+
+
+def test_fresh_install_has_no_dev_dependencies(fresh_venv: Path):
+    probe = "import importlib.util as u; print([m for m in ('pytest', 'hypothesis', 'ruff', 'mypy') if u.find_spec(m)])"
+    done = subprocess.run([str(fresh_venv / "bin" / "python"), "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["query", "palermo-obligations-without-bilateral-mechanism"],
+        ["query", "palermo-obligations-without-bilateral-mechanism", "--show-sparql"],
+        ["queries", "--format", "json"],
+        ["stats", "--format", "json"],
+        ["validate"],
+        ["export", "--format", "nt"],
+        ["network", "actors", "--top", "3"],
+    ],
+    ids=lambda a: "-".join(a[:2]),
+)
+def test_installed_wheel_runs_every_verb_away_from_the_checkout(fresh_venv: Path, tmp_path: Path, args):
+    env = {k: v for k, v in os.environ.items() if k not in ("TPPO_GRAPH_DATA", "PYTHONPATH", "VIRTUAL_ENV")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    where = subprocess.run(
+        [str(fresh_venv / "bin" / "python"), "-c", "import tppo_graph.resources as r; print(r.bundled_root())"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    assert Path(probe.stdout.strip()).is_relative_to(target), probe.stdout
-    stats = subprocess.run(
-        [sys.executable, "-m", "tppo_graph", "stats", "--format", "json"],
-        check=False,
+    assert Path(where.stdout.strip()).is_relative_to(fresh_venv), where.stdout
+    done = subprocess.run(
+        [str(fresh_venv / "bin" / "tppo-graph"), *args],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
+        check=False,
     )
-    assert stats.returncode == 0, stats.stderr
-    assert '"triples"' in stats.stdout
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() and "Traceback" not in done.stderr

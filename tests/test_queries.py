@@ -10,31 +10,21 @@ import pyoxigraph as ox
 import pytest
 from rdflib.plugins.sparql import prepareQuery
 
+from tppo_graph.binding import bind_params, standalone_text, with_values
+from tppo_graph.catalogue import get_query, list_queries, parse_query_file
+from tppo_graph.engines import LocalEngine
 from tppo_graph.errors import QueryDefinitionError, QueryError, UnknownQueryError, UsageError
-from tppo_graph.queries import (
-    QueryResult,
-    bind_params,
-    get_query,
-    list_queries,
-    parse_query_file,
-    run_on_rdflib,
-    run_on_store,
-    run_query,
-    sparql,
-    standalone_text,
-    with_values,
-)
+from tppo_graph.queries import run_query, sparql
 from tppo_graph.resources import bundled_root
+from tppo_graph.results import AskResult, QueryResult, SelectResult
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-#: the catalogue's size: a discovery filter that skipped a file would change it
-EXPECTED_QUERY_COUNT = 22
 QUERIES = list_queries()
 NAMES = [q.name for q in QUERIES]
 
 
 def example_params(query) -> dict[str, str]:
-    return {k: str(v) for k, v in (query.header.get("example") or {}).items()}
+    return dict(query.example)
 
 
 def aggregated_separators(text: str) -> dict[str, str]:
@@ -60,26 +50,30 @@ def normalised(result: QueryResult, text: str) -> tuple[list[tuple], Counter]:
             return "AGG:" + seps[var].join(sorted(parts))
         return str(term)
 
+    if isinstance(result, AskResult):
+        return [], Counter([(("boolean", str(result.boolean)),)])
     rows = [tuple((v, value(v, row.get(v))) for v in result.variables) for row in result.rows]
     keys = order_keys(text) if result.ordered else []
     sequence = [tuple(dict(r)[k] for k in keys if k in result.variables) for r in rows] if keys else []
     return sequence, Counter(rows)
 
 
-def golden(name: str) -> QueryResult:
+def golden(name: str, ordered: bool) -> QueryResult:
     path = GOLDEN / f"{name}.srj"
     assert path.exists(), f"no golden result for {name}: run scripts/update_golden.py {name} and review it"
     parsed = ox.parse_query_results(path=path, format=ox.QueryResultsFormat.JSON)
     if isinstance(parsed, ox.QueryBoolean):
-        return QueryResult(boolean=bool(parsed))
+        return AskResult(bool(parsed))
     variables = [v.value for v in parsed.variables]
-    return QueryResult(variables=variables, rows=[{v: s[v] for v in variables} for s in parsed])
+    return SelectResult(variables, [{v: s[v] for v in variables} for s in parsed], ordered=ordered)
 
 
-def test_catalogue_size_is_known():
-    files = sorted((bundled_root() / "queries").glob("*.rq"))
-    assert len(QUERIES) == len(files) == EXPECTED_QUERY_COUNT
-    assert {p.stem for p in files} == set(NAMES)
+def test_every_file_of_the_catalogue_folder_is_a_query():
+    """Discovery skips nothing: every file in queries/ is a .rq file, and each is in the catalogue."""
+    entries = sorted(p.name for p in (bundled_root() / "queries").iterdir())
+    assert [name for name in entries if not name.endswith(".rq")] == []
+    assert sorted(q.path.name for q in QUERIES) == entries
+    assert len(QUERIES) == len(set(NAMES)) > 0
 
 
 def test_every_golden_file_belongs_to_a_query():
@@ -99,30 +93,59 @@ def test_header_is_complete(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_standalone_text_parses_in_rdflib(name):
-    prepareQuery(standalone_text(get_query(name)))
+    prepareQuery(standalone_text(get_query(name).body))
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_result_matches_golden(name, bundled_store):
+def test_result_matches_golden(name, local):
     query = get_query(name)
-    result = run_query(name, store=bundled_store, **example_params(query))
-    expected = golden(name)
-    assert result.variables == expected.variables
+    result = run_query(name, example_params(query), engine=local)
+    expected = golden(name, query.ordered)
+    assert getattr(result, "variables", None) == getattr(expected, "variables", None)
     got_seq, got_rows = normalised(result, query.body)
-    expected.ordered = result.ordered
     exp_seq, exp_rows = normalised(expected, query.body)
     assert got_rows == exp_rows
     assert got_seq == exp_seq
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_pyoxigraph_and_rdflib_agree(name, bundled_store, bundled_graph):
+def test_pyoxigraph_and_rdflib_agree(name, local, rdflib_engine):
     query = get_query(name)
-    bindings = bind_params(query, example_params(query), bundled_store)
-    oxi = run_on_store(bundled_store, query.body, bindings)
-    rdf = run_on_rdflib(bundled_graph, query.body, bindings)
-    assert oxi.variables == rdf.variables
+    bindings = bind_params(query, example_params(query), local)
+    oxi = local.query(query.body, bindings)
+    rdf = rdflib_engine.query(query.body, bindings)
+    assert getattr(oxi, "variables", None) == getattr(rdf, "variables", None)
     assert normalised(oxi, query.body) == normalised(rdf, query.body)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_show_sparql_gives_the_same_rows_on_rdflib(name, runner, entailed_graph):
+    """`query NAME --show-sparql`, run as printed by another engine (rdflib), answers as `query NAME` does."""
+    bundled_graph = entailed_graph  # the queries see the entailed closure
+    from tppo_graph.cli import main
+    from tppo_graph.engines import RdflibEngine
+
+    query = get_query(name)
+    args = ["query", name] + [a for k, v in example_params(query).items() for a in ("-p", f"{k}={v}")]
+    shown = runner.invoke(main, [*args, "--show-sparql"])
+    assert shown.exit_code == 0, shown.output
+    assert standalone_text(shown.stdout) == shown.stdout, "the printed text lacks a PREFIX it uses"
+    answer = bundled_graph.query(shown.stdout)  # rdflib, on the text exactly as printed
+    if answer.type == "ASK":
+        printed: QueryResult = AskResult(bool(answer.askAnswer))
+    else:
+        rows = RdflibEngine(bundled_graph).query(shown.stdout)  # the same text; converts rdflib's terms
+        assert isinstance(rows, SelectResult)
+        printed = SelectResult(rows.variables, rows.rows, ordered=query.ordered)
+    ran = runner.invoke(main, [*args, "--format", "json"])
+    assert ran.exit_code == 0, ran.output
+    parsed = ox.parse_query_results(ran.stdout_bytes, format=ox.QueryResultsFormat.JSON)
+    if isinstance(parsed, ox.QueryBoolean):
+        expected: QueryResult = AskResult(bool(parsed))
+    else:
+        variables = [v.value for v in parsed.variables]
+        expected = SelectResult(variables, [{v: s[v] for v in variables} for s in parsed], ordered=query.ordered)
+    assert normalised(printed, query.body) == normalised(expected, query.body)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,22 +165,24 @@ def test_pyoxigraph_and_rdflib_agree(name, bundled_store, bundled_graph):
         ("obligations-by-category", {"category": "repatriation"}, None),
     ],
 )
-def test_parameter_checks(bundled_store, name, params, message):
+def test_parameter_checks(local, name, params, message):
     if message is None:
-        assert run_query(name, store=bundled_store, **params).rows
+        assert len(run_query(name, params, engine=local)) > 0
         return
     with pytest.raises(UsageError) as info:
-        run_query(name, store=bundled_store, **params)
+        run_query(name, params, engine=local)
     assert message in str(info.value)
     assert name in str(info.value) and "\n" not in str(info.value)
 
 
-def test_filtering_parameters_change_the_answer(bundled_store):
-    everything = run_query("obligations-by-category", store=bundled_store)
-    repatriation = run_query("obligations-by-category", store=bundled_store, category="tpv:repatriation")
+def test_filtering_parameters_change_the_answer(local):
+    everything = run_query("obligations-by-category", engine=local)
+    repatriation = run_query("obligations-by-category", {"category": "tpv:repatriation"}, engine=local)
+    assert isinstance(repatriation, SelectResult)
     assert 0 < len(repatriation) < len(everything)
     assert {r["category"] for r in repatriation.values()} == {"https://w3id.org/tppo/vocab/repatriation"}
-    khm = run_query("state-treaty-participation", store=bundled_store, state="tpd:KHM")
+    khm = run_query("state-treaty-participation", {"state": "tpd:KHM"}, engine=local)
+    assert isinstance(khm, SelectResult)
     assert {r["state"] for r in khm.values()} == {"https://w3id.org/tppo/id/KHM"}
 
 
@@ -193,7 +218,7 @@ def test_wrong_types_are_rejected(typed_catalogue, params, message):
 def test_typed_values_become_rdf_terms(typed_catalogue):
     query = list_queries(directory=typed_catalogue)[0]
     bound = bind_params(query, {"n": "12", "d": "2009-09-28", "s": "x", "ls": "perdagangan@id"})
-    result = run_on_store(ox.Store(), query.body, bound)
+    result = LocalEngine(ox.Store()).select(query.body, bound)
     assert result.values() == [{"n": 12, "d": __import__("datetime").date(2009, 9, 28), "s": "x", "ls": "perdagangan"}]
     assert result.rows[0]["ls"].language == "id"
 
@@ -225,24 +250,25 @@ def test_unknown_query_suggests_close_names():
     assert "palermo-obligations-without-bilateral-mechanism" in str(info.value)
 
 
-def test_malformed_sparql_reports_the_position(bundled_store):
-    with pytest.raises(QueryError, match=r"error at 1:\d+"):
-        sparql("SELECT ?s WHERE { ?s ?p }", store=bundled_store)
+def test_malformed_sparql_reports_the_position(local):
+    with pytest.raises(QueryError, match=r"error at \d+:\d+"):
+        sparql("SELECT ?s WHERE { ?s ?p }", engine=local)
 
 
 @pytest.mark.parametrize(
     "update",
     ["INSERT DATA { <urn:a> <urn:b> <urn:c> }", "DELETE WHERE { ?s ?p ?o }", "# c\nDROP ALL", "CLEAR DEFAULT"],
 )
-def test_updates_are_refused(bundled_store, update):
+def test_updates_are_refused(local, bundled_store, update):
     before = len(bundled_store)
     with pytest.raises(QueryError, match="read-only"):
-        sparql(update, store=bundled_store)
+        sparql(update, engine=local)
     assert len(bundled_store) == before
 
 
-def test_with_sources_adds_the_sources_of_each_row(bundled_store):
-    result = run_query("obstacles-without-recommendation", store=bundled_store, with_sources=True)
+def test_with_sources_adds_the_sources_of_each_row(local):
+    result = run_query("obstacles-without-recommendation", engine=local, with_sources=True)
+    assert isinstance(result, SelectResult)
     assert result.variables[-1] == "sources"
     for row in result.rows:
         assert row["sources"] is not None

@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from tppo_graph.binding import bind_params
+from tppo_graph.catalogue import get_query, list_queries
 from tppo_graph.cli import main
+from tppo_graph.engines import RemoteEngine
 from tppo_graph.errors import StoreError
-from tppo_graph.queries import bind_params, get_query, list_queries, run_on_store
-from tppo_graph.remote import Credentials, RemoteEngine, load_into
+from tppo_graph.loading import load_into
 from tppo_graph.server import Server, free_port, serve, start_server
+from tppo_graph.transport import Credentials
 
 from .proxy import Faults, Proxy
 from .test_queries import example_params, normalised
@@ -91,12 +94,12 @@ def test_load_then_count_equals_the_bundled_graph(oxigraph, bundled_store):
 
 
 @pytest.mark.parametrize("name", [q.name for q in list_queries()])
-def test_saved_queries_agree_with_the_embedded_engine(name, loaded_server, bundled_store):
+def test_saved_queries_agree_with_the_embedded_engine(name, loaded_server, local):
     query = get_query(name)
-    bindings = bind_params(query, example_params(query), bundled_store)
-    embedded = run_on_store(bundled_store, query.body, bindings)
-    remote = RemoteEngine(loaded_server.query).select(query.body, bindings)
-    assert remote.variables == embedded.variables
+    bindings = bind_params(query, example_params(query), local)
+    embedded = local.query(query.body, bindings)
+    remote = RemoteEngine(loaded_server.query).query(query.body, bindings)
+    assert getattr(remote, "variables", None) == getattr(embedded, "variables", None)
     assert normalised(remote, query.body) == normalised(embedded, query.body)
 
 
@@ -129,7 +132,7 @@ def test_named_graph_as_default_graph_of_a_query(oxigraph):
 
 
 def test_append_adds_and_replace_replaces(oxigraph, tmp_path, bundled_store):
-    from tppo_graph.graph import load_store
+    from tppo_graph.parsing import load_store
 
     extra = tmp_path / "extra.ttl"
     extra.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
@@ -173,7 +176,7 @@ def test_server_stopping_mid_load_leaves_the_live_graph_unchanged(oxigraph):
 
 def test_wrong_credentials_are_refused_and_nothing_is_written(oxigraph):
     with Proxy(oxigraph.base, Faults(credentials=("tppo", "s3cret"))) as proxy:
-        with pytest.raises(StoreError, match=r"HTTP 401.*check --user") as info:
+        with pytest.raises(StoreError, match=r"HTTP 401.*check the user and password") as info:
             load_into(f"{proxy.url}/query", graph=GRAPH, credentials=Credentials("tppo", "wrong-password"))
         assert "wrong-password" not in str(info.value)
         assert oxigraph.graphs() == set()

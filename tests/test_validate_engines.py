@@ -7,14 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tppo_graph.validate import ValidationReport, resolve_engine
+from tppo_graph.validation import ValidationReport, resolve_validator
 
-from .conftest import DATA_DIR, ROOT
-from .shacl_runs import run
+from .shacl_runs import CASES, run
 
-CONTEXT = (ROOT / "graph_data" / "paper.ttl", ROOT / "graph_data" / "sources.ttl", DATA_DIR / "context.ttl")
-FIXTURES = sorted((DATA_DIR / "invalid").glob("*.ttl"))
-CASES = [None, CONTEXT, *((*CONTEXT, f) for f in FIXTURES)]
 _BNODE = re.compile(r"_:[A-Za-z0-9]+")
 
 pytest.importorskip("pyshacl_turbo")
@@ -37,7 +33,7 @@ def case_id(case: tuple[Path, ...] | None) -> str:
 
 
 def test_auto_prefers_the_fast_engine():
-    assert resolve_engine("auto") == "turbo"
+    assert resolve_validator("auto") == "turbo"
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)

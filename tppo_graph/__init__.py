@@ -1,31 +1,39 @@
 """tppo-graph: a knowledge graph of trafficking-in-persons law between Indonesia and Cambodia and of IOM's role.
 
-The public API is imported lazily so that ``import tppo_graph`` stays cheap on the query path.
+The query API is here: :func:`connect` gives an :class:`Engine`; :func:`run_query` and :func:`sparql` run on one.
+The other verbs live in their modules, imported when used (each pulls in heavier libraries):
+:func:`tppo_graph.validation.validate_graph`, :func:`tppo_graph.describe.describe`,
+:func:`tppo_graph.export.export_graph`, :func:`tppo_graph.loading.load_into`, :func:`tppo_graph.server.serve`
+and :mod:`tppo_graph.network`.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
+from .catalogue import QueryParam, SavedQuery, get_query, list_queries
+from .engines import Engine, LocalEngine, RdflibEngine, RemoteEngine, connect
+from .errors import TppoGraphError
+from .parsing import load_graph, load_store
+from .queries import query_text, run_query, sparql
+from .results import AskResult, GraphResult, QueryResult, SelectResult
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms on the query path)
-if TYPE_CHECKING:
-    from typing import Any
-
-# The verbs live in modules named for them (tppo_graph.validate.validate, tppo_graph.stats.stats,
-# tppo_graph.export.export); only names that do not shadow a submodule are re-exported here.
-__all__ = ["ExportResult", "GraphStats", "ValidationReport", "load_graph", "load_store"]
-
-_LAZY = {
-    "load_graph": "graph",
-    "load_store": "graph",
-    "ValidationReport": "validate",
-    "GraphStats": "stats",
-    "ExportResult": "export",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tppo_graph' has no attribute {name!r}")
-    return getattr(import_module(f".{module}", __name__), name)
+__all__ = [
+    "AskResult",
+    "Engine",
+    "GraphResult",
+    "LocalEngine",
+    "QueryParam",
+    "QueryResult",
+    "RdflibEngine",
+    "RemoteEngine",
+    "SavedQuery",
+    "SelectResult",
+    "TppoGraphError",
+    "connect",
+    "get_query",
+    "list_queries",
+    "load_graph",
+    "load_store",
+    "query_text",
+    "run_query",
+    "sparql",
+]

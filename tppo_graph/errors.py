@@ -1,13 +1,21 @@
-"""One exception family for tppo-graph: every user error is a one-line message with a known exit code."""
+"""One exception family for tppo-graph: every user error is a one-line message with a known exit code.
+
+Messages speak of the library (``output path``, ``export format``, ``validator``); the command line maps the
+option names they carry (:attr:`InvalidOption.option`) to its own flags.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 __all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FINDINGS",
+    "EXIT_OK",
     "DataSelectionError",
     "GraphParseError",
     "Interrupted",
+    "InvalidOption",
     "OutputError",
     "QueryDefinitionError",
     "QueryError",
@@ -16,22 +24,43 @@ __all__ = [
     "TppoGraphError",
     "UnknownQueryError",
     "UsageError",
+    "ValidationEngineError",
 ]
+
+#: exit status: success, or the graph conforms
+EXIT_OK = 0
+#: exit status: findings (SHACL violations)
+EXIT_FINDINGS = 1
+#: exit status: bad input or usage (pySHACL's table)
+EXIT_BAD_INPUT = 2
 
 
 class TppoGraphError(Exception):
     """Base class; ``str()`` is the one-line message shown to users, ``exit_code`` the process status."""
 
-    #: exit status of the CLI for this error (2 = bad input or usage, as in pySHACL's table)
-    exit_code: int = 2
+    exit_code: int = EXIT_BAD_INPUT
 
 
 class UsageError(TppoGraphError):
-    """A parameter or option value the toolkit cannot use; the message names the parameter."""
+    """A value the toolkit cannot use; the message names the parameter or option."""
+
+
+class InvalidOption(UsageError):
+    """A library option with a value it cannot take.
+
+    :param option: the library's name for the option (``fmt``, ``output``, ``validator``, ...).
+    :param what: how a reader calls it (``export format``, ``output path``).
+    """
+
+    def __init__(self, option: str, what: str, reason: str) -> None:
+        self.option = option
+        self.what = what
+        self.reason = reason
+        super().__init__(f"{what}: {reason}")
 
 
 class DataSelectionError(TppoGraphError):
-    """A ``--data`` path that does not exist or holds no RDF files."""
+    """A data path that does not exist or holds no RDF files."""
 
     def __init__(self, path: str | Path, reason: str) -> None:
         self.path = str(path)
@@ -47,15 +76,10 @@ class GraphParseError(TppoGraphError):
         self.line = line
         self.column = column
         self.message = " ".join(message.split())  # one line, whatever the parser produced
-        super().__init__(self._format())
-
-    def _format(self) -> str:
         where = self.path
-        if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        return f"{where}: {self.message}"
+        if line is not None:
+            where += f":{line}" + (f":{column}" if column is not None else "")
+        super().__init__(f"{where}: {self.message}")
 
 
 class OutputError(TppoGraphError):
@@ -63,11 +87,16 @@ class OutputError(TppoGraphError):
 
     def __init__(self, path: str | Path, reason: str) -> None:
         self.path = str(path)
+        self.reason = reason
         super().__init__(f"{self.path}: cannot write: {reason}")
 
 
 class QueryError(TppoGraphError):
     """A query that cannot run: malformed SPARQL (with its position), an update where only queries are allowed."""
+
+    def __init__(self, message: str, *, query: str | None = None) -> None:
+        self.query = query
+        super().__init__(message)
 
 
 class QueryDefinitionError(TppoGraphError):
@@ -81,13 +110,22 @@ class QueryDefinitionError(TppoGraphError):
 
 
 class UnknownQueryError(TppoGraphError):
-    """A saved-query name that is not in the catalogue; suggests the closest names."""
+    """A saved-query or projection name that is not in the catalogue; suggests the closest names."""
 
-    def __init__(self, name: str, suggestions: list[str]) -> None:
+    def __init__(self, name: str, suggestions: list[str], *, kind: str = "query") -> None:
         self.name = name
         self.suggestions = suggestions
-        hint = f" (did you mean: {', '.join(suggestions)}?)" if suggestions else " (tppo-graph queries lists them)"
-        super().__init__(f"unknown query '{name}'{hint}")
+        if kind == "projection":
+            hint = f" (projections: {', '.join(suggestions)})"
+        elif suggestions:
+            hint = f" (did you mean: {', '.join(suggestions)}?)"
+        else:
+            hint = " (tppo-graph queries lists them)"
+        super().__init__(f"unknown {kind} '{name}'{hint}")
+
+
+class ValidationEngineError(TppoGraphError):
+    """The SHACL engine could not evaluate the shapes (a construct it does not support, for example)."""
 
 
 class StoreError(TppoGraphError):

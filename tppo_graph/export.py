@@ -1,23 +1,25 @@
-"""Serialise the whole graph (ontology + data) in a standard format, written atomically."""
+"""Serialise the whole graph (ontology + data) in a standard format, written atomically.
+
+By default what the data assert is written (an export reloaded as ``--data`` and validated is the graph itself);
+``entailed`` adds the closure that queries see. When the data describe the bundled dataset, its VoID statistics,
+counted from what is written, are written with it (:mod:`tppo_graph.dataset`).
+"""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import stat
-import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from .atomic import write_atomic
 from .dataset import described, statistics, void_triples
-from .errors import OutputError, UsageError
-from .graph import load_store
+from .engines import Engine, LocalEngine, connect
+from .errors import InvalidOption, QueryError
 from .namespaces import DATA_GRAPH, PREFIXES
+from .results import GraphResult
 
-__all__ = ["EXPORT_FORMATS", "ExportResult", "export", "write_atomic"]
+__all__ = ["EXPORT_FORMATS", "ExportResult", "export_graph"]
 
 #: format name -> (pyoxigraph format, whether the output is a dataset with named graphs)
 EXPORT_FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
@@ -42,101 +44,40 @@ class ExportResult:
     content: bytes | None = None
 
 
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+def _store(engine: Engine, dataset: bool, entailed: bool) -> ox.Store:
+    """The graph to write, in a store of its own (named graphs for ``dataset`` formats)."""
+    if isinstance(engine, LocalEngine):
+        from .parsing import fill_store
+
+        # From the files: the cached store holds everything, entailed closure included, in the default graph.
+        return fill_store(ox.Store(), engine.files(), named_graphs=dataset, entailed=entailed)
+    if dataset:
+        raise InvalidOption("fmt", "export format", "trig and nq need the graph's files (a local engine)")
+    result = engine.query("CONSTRUCT WHERE { ?s ?p ?o }", name="export")
+    if not isinstance(result, GraphResult):
+        raise QueryError("export: the engine did not answer a CONSTRUCT query with triples")
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in result.triples)
+    return store
 
 
-#: paths that name a descriptor this process already holds: written through, whatever file type they are
-_DESCRIPTOR_PATHS = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/")
-
-
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` so that readers see the old file or the new one, never a partial one.
-
-    Atomic (a temporary file beside the target, then one rename) onto a regular file or a new path. What is not a
-    regular file is never replaced: a device (``/dev/null``) or a descriptor of this process (``/dev/stdout``) is
-    written through; a symbolic link is followed and its target written by the same rules (the link stays); a
-    FIFO, a socket or a directory is refused (a FIFO would block until a reader came).
-    """
-    path = Path(path)
-    if str(path).startswith(_DESCRIPTOR_PATHS):
-        _write_through(path, content)
-        return
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    try:
-        mode = target.stat().st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise OutputError(path, exc.strerror or str(exc)) from None
-    if mode is not None and not stat.S_ISREG(mode):
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-            _write_through(path, content)
-            return
-        kinds = {stat.S_ISDIR: "a directory", stat.S_ISFIFO: "a FIFO", stat.S_ISSOCK: "a socket"}
-        kind = next((name for test, name in kinds.items() if test(mode)), "a special file")
-        raise OutputError(path, f"it is {kind}, not a regular file; give a file path")
-    directory = target.parent if str(target.parent) else Path()
-    if not directory.is_dir():
-        raise OutputError(path, f"directory {directory} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise OutputError(path, exc.strerror or str(exc)) from None
-    # mkstemp creates the file 0600; give it the mode a plain open() would (or keep the replaced file's mode)
-    with contextlib.suppress(OSError):
-        Path(tmp).chmod(mode & 0o777 if mode is not None else 0o666 & ~_umask())
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(path, exc.strerror or str(exc)) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _write_through(path: Path, content: bytes) -> None:
-    """Write into an existing device or descriptor without creating or replacing anything."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
-    except OSError as exc:
-        raise OutputError(path, exc.strerror or str(exc)) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-    except OSError as exc:
-        raise OutputError(path, exc.strerror or str(exc)) from None
-
-
-def export(
-    fmt: str = "ttl",
-    output: str | Path | None = None,
-    data: Sequence[str | Path] | None = None,
-    *,
-    entailed: bool = False,
+def export_graph(
+    fmt: str = "ttl", output: str | Path | None = None, *, engine: Engine | None = None, entailed: bool = False
 ) -> ExportResult:
     """Serialise ontology + data. ``trig``/``nq`` keep the ontology and the data in two named graphs.
 
     :param fmt: one of :data:`EXPORT_FORMATS`.
     :param output: file to write atomically; ``None`` returns the bytes in the result.
+    :param engine: the graph (default: :func:`tppo_graph.connect`, the bundled graph).
     :param entailed: add the entailed triples (:mod:`tppo_graph.entailment`); by default only what the data
         assert is written, so that an export reloaded as ``--data`` and validated is the graph itself.
     """
     if fmt not in EXPORT_FORMATS:
-        raise UsageError(f"--format: unknown export format {fmt!r} (choose from: {', '.join(EXPORT_FORMATS)})")
+        known = ", ".join(EXPORT_FORMATS)
+        raise InvalidOption("fmt", "export format", f"unknown export format {fmt!r} (choose from: {known})")
     rdf_format, dataset = EXPORT_FORMATS[fmt]
-    store = load_store(data, named_graphs=dataset, entailed=entailed)
-    if dataset:
-        statements: list[ox.Quad] | list[ox.Triple] = list(store)
-    else:
-        statements = [q.triple for q in store]
+    store = _store(engine if engine is not None else connect(), dataset, entailed)
+    statements: list[ox.Quad] | list[ox.Triple] = list(store) if dataset else [q.triple for q in store]
     if described(store):  # the dataset's VoID statistics, counted from what is written (never written by hand)
         void = void_triples(statistics(store))
         if dataset:
@@ -145,8 +86,7 @@ def export(
         else:
             statements = [*statements, *void]
     prefixes = None if fmt in ("nt", "nq") else _EXPORT_PREFIXES  # line formats have no prefixes
-    content = ox.serialize(statements, format=rdf_format, prefixes=prefixes)
-    assert content is not None
+    content = ox.serialize(statements, format=rdf_format, prefixes=prefixes) or b""
     if output is None:
         return ExportResult(fmt, len(statements), None, content)
     write_atomic(Path(output), content)

@@ -1,38 +1,63 @@
-"""All output formatting of the CLI: tables, JSON, and the reports of each verb. Nothing else prints."""
+"""All output formatting: tables, JSON, query results, and the report of every verb. Nothing else formats output.
+
+Each ``render_*`` takes a verb's report object and returns the text (or bytes) to print; the command line only
+writes it out.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from .namespaces import DATASET, compact
+from .results import AskResult, GraphResult, QueryResult, SelectResult, Term
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms on the query path)
-if TYPE_CHECKING:  # only types: keep stats/validate (and what they import) off the query path
-    from typing import Any
-
-    from .queries import QueryResult
-    from .stats import GraphStats
-    from .validate import ValidationReport
+if TYPE_CHECKING:  # only types: keep the verbs' modules (and what they import) off the query path
+    from .catalogue import SavedQuery
+    from .describe import GraphStats
+    from .export import ExportResult
+    from .loading import LoadSummary
+    from .network import NetworkReport
+    from .validation import ValidationReport
 
 __all__ = [
+    "NETWORK_FORMATS",
     "RESULT_FORMATS",
+    "render_export",
     "render_json",
+    "render_load",
+    "render_network",
+    "render_projections",
+    "render_queries",
+    "render_query_help",
     "render_result",
+    "render_serve",
     "render_stats",
     "render_table",
     "render_validation",
-    "result_to_csv",
-    "result_to_json",
-    "result_to_tsv",
 ]
 
+#: formats of query results: tables with labels (table, md) and the W3C formats (json, xml, csv, tsv)
+RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml", "md")
+#: formats of a network report
+NETWORK_FORMATS = ("table", "csv", "json")
 
-def render_json(obj: Any) -> str:
+
+def render_json(obj: object) -> str:
+    """Indented JSON (UTF-8 kept as is)."""
     return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace("%", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain aligned text table (no colours: output is often piped or pasted into reports)."""
     cells = [[("" if c is None else str(c)) for c in row] for row in rows]
     widths = [len(h) for h in headers]
@@ -50,23 +75,157 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text.replace("%", ""))
-    except ValueError:
-        return False
-    return True
+def _csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Query results
+# ---------------------------------------------------------------------------------------------
+
+
+def _display(term: Term | None, labels: dict[str, str]) -> str:
+    import pyoxigraph as ox
+
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return labels.get(term.value) or compact(term.value)
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    tokens = term.value.split()
+    if tokens and all(t.startswith(("http://", "https://")) for t in tokens):
+        # an aggregated list of IRIs (GROUP_CONCAT, --with-sources): show each as its label
+        return ", ".join(labels.get(t) or compact(t) for t in tokens)
+    return " ".join(tokens)
+
+
+def _display_rows(result: SelectResult, labels: dict[str, str]) -> list[list[str]]:
+    return [[_display(row.get(v), labels) for v in result.variables] for row in result.rows]
+
+
+def _table(result: SelectResult, labels: dict[str, str]) -> str:
+    if not result.rows:
+        return render_table(result.variables, []) + "(no results)\n"
+    return render_table(result.variables, _display_rows(result, labels)) + f"({len(result.rows)} rows)\n"
+
+
+def _markdown(result: SelectResult, labels: dict[str, str]) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    out = ["| " + " | ".join(result.variables) + " |", "|" + "---|" * len(result.variables)]
+    out.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in _display_rows(result, labels))
+    return "\n".join(out) + "\n"
+
+
+def render_result(result: QueryResult, fmt: str, labels: dict[str, str] | None = None) -> str | bytes:
+    """A query result in one of :data:`RESULT_FORMATS`. Tables show ``labels`` for IRIs; graphs (CONSTRUCT) are
+    JSON-LD for ``json``, N-Triples for ``xml`` and s/p/o rows otherwise."""
+    if isinstance(result, GraphResult):
+        if fmt in ("json", "xml"):
+            return result.serialize("jsonld" if fmt == "json" else "nt")
+        result = result.as_rows()
+    if isinstance(result, AskResult):
+        if fmt in ("table", "md"):
+            return ("yes" if result.boolean else "no") + "\n"
+        return render_json(result.to_json()) if fmt == "json" else result.serialize(fmt)
+    if fmt == "json":
+        return render_json(result.to_json())
+    if fmt in ("csv", "tsv", "xml"):
+        return result.serialize(fmt)
+    return _markdown(result, labels or {}) if fmt == "md" else _table(result, labels or {})
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalogue
+# ---------------------------------------------------------------------------------------------
+
+
+def render_queries(queries: Sequence[SavedQuery], fmt: str = "table") -> str:
+    """The catalogue: a table of name, summary, tags and parameters, or JSON records."""
+    if fmt == "json":
+        records = [
+            {
+                "name": q.name,
+                "summary": q.summary,
+                "description": q.description,
+                "tags": list(q.tags),
+                "params": [p.to_dict() for p in q.params],
+            }
+            for q in queries
+        ]
+        return render_json(records)
+    rows = [[q.name, q.summary, ", ".join(q.tags), ", ".join(p.name for p in q.params)] for q in queries]
+    return render_table(["name", "summary", "tags", "params"], rows)
+
+
+def render_query_help(query: SavedQuery, prog: str = "tppo-graph") -> str:
+    """What one saved query asks, its parameters (types, defaults, allowed values) and its file."""
+    import textwrap
+
+    out = [
+        f"usage: {prog} query {query.name} [-p NAME=VALUE ...] [OPTIONS]\n\n",
+        f"  {query.summary}\n\n",
+        *(f"  {line}\n" for line in textwrap.wrap(query.description, 96)),
+    ]
+    if query.tags:
+        out.append(f"\n  Tags: {', '.join(query.tags)}\n")
+    if query.params:
+        rows = [
+            [
+                p.name,
+                p.type,
+                "yes" if p.required else "no",
+                p.default or "",
+                p.scheme or p.cls or ", ".join(p.values or ()),
+                p.description,
+            ]
+            for p in query.params
+        ]
+        out += [
+            "\nParameters:\n",
+            render_table(["name", "type", "required", "default", "allowed", "description"], rows),
+        ]
+    else:
+        out.append("\nParameters: none\n")
+    out.append(f"\nFile: {query.path}\n")
+    return "".join(out)
+
+
+def render_projections(projections: Sequence[SavedQuery]) -> str:
+    """The network projections: short name and summary."""
+    rows = [[q.name.removeprefix("projection-"), q.summary.removeprefix("Projection: ")] for q in projections]
+    return render_table(["projection", "summary"], rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Verbs' reports
+# ---------------------------------------------------------------------------------------------
 
 
 def _pct(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "-"
 
 
-def render_stats(result: GraphStats) -> str:
+def render_stats(result: GraphStats, fmt: str = "table") -> str:
+    """What ``describe`` found, as tables or JSON."""
+    if fmt == "json":
+        return render_json(result.to_dict())
+    files = f"  Files: {result.files}" if result.files is not None else ""
     out = [
-        f"Triples: {result.triples:,}  Files: {result.files}  Entities (tppo:Entity): {result.entities:,}\n",
+        f"Triples: {result.triples:,}{files}  Entities (tppo:Entity): {result.entities:,}\n",
         "\nEntities per class\n",
-        render_table(["class", "count"], sorted(result.classes.items(), key=lambda kv: (-kv[1], kv[0]))),
+        render_table(
+            ["class", "count"], [[c, n] for c, n in sorted(result.classes.items(), key=lambda kv: (-kv[1], kv[0]))]
+        ),
         "\nLabel coverage per language\n",
         render_table(
             ["resources", "total", "id", "en", "both"],
@@ -90,7 +249,10 @@ def render_stats(result: GraphStats) -> str:
     return "".join(out)
 
 
-def render_validation(report: ValidationReport) -> str:
+def render_validation(report: ValidationReport, fmt: str = "text") -> str:
+    """A SHACL report: verdict, counts and one line per result; or JSON."""
+    if fmt == "json":
+        return render_json(report.to_dict())
     violations, warnings, infos = (report.count(s) for s in ("Violation", "Warning", "Info"))
     verdict = "conforms" if report.conforms else "does NOT conform"
     out = [
@@ -106,142 +268,76 @@ def render_validation(report: ValidationReport) -> str:
     return "".join(out)
 
 
-# ---------------------------------------------------------------------------------------------
-# Query results: W3C SPARQL 1.1 Query Results JSON, CSV and TSV; readable tables with labels
-# ---------------------------------------------------------------------------------------------
-
-RESULT_FORMATS = ("table", "csv", "tsv", "json", "md")
+def render_export(result: ExportResult) -> str:
+    """The note an export to a file leaves on standard error."""
+    return f"Wrote {result.statements:,} statements ({result.format}) to {result.path}"
 
 
-def _json_term(term: Any) -> dict[str, str]:
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-        out["datatype"] = term.datatype.value
-    return out
-
-
-def result_to_json(result: QueryResult) -> dict[str, Any]:
-    """The W3C SPARQL 1.1 Query Results JSON document for a SELECT or ASK result."""
-    if result.boolean is not None:
-        return {"head": {}, "boolean": result.boolean}
-    return {
-        "head": {"vars": list(result.variables)},
-        "results": {
-            "bindings": [
-                {v: _json_term(t) for v in result.variables if (t := row.get(v)) is not None} for row in result.rows
-            ]
-        },
-    }
-
-
-def _csv_value(term: Any) -> str:
-    import pyoxigraph as ox
-
-    if term is None:
-        return ""
-    if isinstance(term, ox.BlankNode):
-        return "_:" + term.value
-    return str(term.value)
-
-
-def result_to_csv(result: QueryResult, delimiter: str = ",") -> str:
-    """W3C SPARQL 1.1 Query Results CSV (``delimiter=','``): plain values, CRLF line ends."""
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if result.boolean is not None:
-        writer.writerow(["boolean"])
-        writer.writerow(["true" if result.boolean else "false"])
-        return buffer.getvalue()
-    writer.writerow(result.variables)
-    for row in result.rows:
-        writer.writerow([_csv_value(row.get(v)) for v in result.variables])
-    return buffer.getvalue()
-
-
-def result_to_tsv(result: QueryResult) -> str:
-    """W3C SPARQL 1.1 Query Results TSV: ``?var`` headers and terms in N-Triples syntax."""
-    if result.boolean is not None:
-        return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
-    lines = ["\t".join("?" + v for v in result.variables)]
-    for row in result.rows:
-        lines.append("\t".join("" if (t := row.get(v)) is None else str(t) for v in result.variables))
-    return "\n".join(lines) + "\n"
-
-
-def _display(term: Any, labels: dict[str, str]) -> str:
-    import pyoxigraph as ox
-
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        return labels.get(term.value) or compact(term.value)
-    if isinstance(term, ox.BlankNode):
-        return "_:" + term.value
-    tokens = term.value.split()
-    if tokens and all(t.startswith(("http://", "https://")) for t in tokens):
-        # an aggregated list of IRIs (GROUP_CONCAT, --with-sources): show each as its label
-        return ", ".join(labels.get(t) or compact(t) for t in tokens)
-    return " ".join(tokens)
-
-
-def _display_rows(result: QueryResult, labels: dict[str, str]) -> list[list[str]]:
-    return [[_display(row.get(v), labels) for v in result.variables] for row in result.rows]
-
-
-def result_to_table(result: QueryResult, labels: dict[str, str]) -> str:
-    if result.boolean is not None:
-        return ("yes" if result.boolean else "no") + "\n"
-    if not result.rows:
-        return render_table(result.variables, []) + "(no results)\n"
-    return render_table(result.variables, _display_rows(result, labels)) + f"({len(result.rows)} rows)\n"
-
-
-def result_to_markdown(result: QueryResult, labels: dict[str, str]) -> str:
-    if result.boolean is not None:
-        return ("yes" if result.boolean else "no") + "\n"
-
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
-
-    out = ["| " + " | ".join(result.variables) + " |", "|" + "---|" * len(result.variables)]
-    out.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in _display_rows(result, labels))
-    return "\n".join(out) + "\n"
-
-
-def triples_to_rows(result: QueryResult) -> QueryResult:
-    """A CONSTRUCT result as a SELECT-like result with s, p, o columns (for tables and CSV)."""
-    from .queries import QueryResult as Result
-
-    rows = [{"s": t.subject, "p": t.predicate, "o": t.object} for t in result.triples or []]
-    return Result(variables=["s", "p", "o"], rows=rows, query=result.query, engine=result.engine)  # type: ignore[misc]
-
-
-def render_result(result: QueryResult, fmt: str, labels: dict[str, str] | None = None) -> str | bytes:
-    """Render a query result in one of :data:`RESULT_FORMATS` (CONSTRUCT results: N-Triples for json)."""
-    if result.triples is not None:
-        if fmt == "json":
-            import pyoxigraph as ox
-
-            data = ox.serialize(result.triples, format=ox.RdfFormat.JSON_LD)
-            return data or b"[]"
-        result = triples_to_rows(result)
+def render_load(summary: LoadSummary, fmt: str = "text") -> str:
+    """What a load did: triples, files, target, mode, chunks, time, and the counts in the store."""
     if fmt == "json":
-        return render_json(result_to_json(result))
+        return render_json(summary.to_dict())
+    target = f"<{summary.graph}>" if summary.graph else "the default graph"
+    mode = ("replaced" if summary.replaced else "added") + ("" if summary.atomic else ", not atomic")
+    return (
+        f"Loaded {summary.triples_sent:,} triples from {summary.files} files into {target} at {summary.endpoint} "
+        f"({mode}, {summary.chunks} chunks, {summary.seconds:.2f} s, {summary.triples_per_second:,.0f} triples/s).\n"
+        f"Counted in the store: {summary.triples_staged:,} staged, {summary.triples_in_target:,} in the target graph.\n"
+    )
+
+
+_NETWORK_COLUMNS = ["node", "class", "degree", "betweenness", "closeness", "eigenvector", "articulation", "community"]
+
+
+def render_network(
+    report: NetworkReport, *, metric: str = "betweenness", top: int | None = 20, lang: str = "en", fmt: str = "table"
+) -> str:
+    """A projection's metrics sorted by ``metric`` (``top`` rows), and its brokers: a table, CSV or JSON."""
+    if fmt == "json":
+        return render_json(report.to_dict(metric, top))
+    label = "label_id" if lang == "id" else "label_en"
+    rows = report.metrics.top(metric, top)
+    cells: list[list[Any]] = [
+        [
+            r[label],
+            r["cls"],
+            r["degree"],
+            f"{r['betweenness']:.4f}",
+            f"{r['closeness']:.4f}",
+            "" if r["eigenvector"] is None else f"{r['eigenvector']:.4f}",
+            "yes" if r["articulation_point"] else "",
+            r["community"],
+        ]
+        for r in rows
+    ]
     if fmt == "csv":
-        return result_to_csv(result)
-    if fmt == "tsv":
-        return result_to_tsv(result)
-    if fmt == "md":
-        return result_to_markdown(result, labels or {})
-    return result_to_table(result, labels or {})
+        return _csv(["iri", *_NETWORK_COLUMNS], [[r["node"], *c] for r, c in zip(rows, cells, strict=True)])
+    m = report.metrics
+    out = [
+        f"{report.summary}\n",
+        (
+            f"{m.nodes} nodes, {m.edges} edges, {m.components} component(s), {len(m.communities)} communities, "
+            f"{len(m.bridges)} bridges; sorted by {metric}\n"
+        ),
+        *(f"Note: {n}\n" for n in m.notes),
+        "\n",
+        render_table(_NETWORK_COLUMNS, cells),
+    ]
+    brokers = report.brokers
+    if brokers is not None:
+        out.append(f"\nBrokers between {brokers.a} and {brokers.b}: ")
+        if not brokers.connected:
+            out.append("not connected\n")
+        else:
+            out.append(f"distance {brokers.distance}, {brokers.shortest_paths} shortest path(s)\n")
+            broker_rows = [[r[label], r["cls"], r["paths"], f"{r['share']:.3f}"] for r in brokers.brokers[:top]]
+            out.append(render_table(["broker", "class", "paths", "share"], broker_rows))
+            cuts = ", ".join(report.graph.nodes[c][label] for c in brokers.cut_nodes) or "none"
+            out.append(f"Single nodes whose removal disconnects them: {cuts}\n")
+    return "".join(out)
+
+
+def render_serve(query_endpoint: str, query_page: str, writable: bool) -> str:
+    """The banner ``serve`` prints once the server answers."""
+    mode = "read-write" if writable else "read-only"
+    return f"SPARQL endpoint: {query_endpoint}  ({mode})\nQuery page:      {query_page}\nPress Ctrl-C to stop.\n"

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import StoreError, UsageError
-from .graph import fill_store
+from .errors import InvalidOption, StoreError
+from .parsing import fill_store
 from .resources import graph_files
 
 __all__ = ["Server", "free_port", "oxigraph_binary", "serve", "start_server", "wait_until_ready"]
@@ -40,6 +40,7 @@ def oxigraph_binary() -> str:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` that nothing listens on now."""
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
@@ -73,17 +74,21 @@ class Server:
 
     @property
     def base(self) -> str:
+        """``http://host:port``."""
         return f"http://{self.host}:{self.port}"
 
     @property
     def query_endpoint(self) -> str:
+        """The SPARQL query URL."""
         return f"{self.base}/query"
 
     @property
     def query_page(self) -> str:
+        """The web page with a query form."""
         return f"{self.base}/"
 
     def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after 10 s) and remove its store unless it was given."""
         if self.process.poll() is None:
             # SIGTERM, not SIGINT: a server started from a background shell job ignores SIGINT.
             self.process.terminate()
@@ -157,7 +162,7 @@ def serve(
     :param location: keep the store in this directory (default: a temporary one removed on stop).
     """
     if not 0 <= port <= 65535:
-        raise UsageError(f"--port: {port} is not a TCP port")
+        raise InvalidOption("port", "port", f"{port} is not a TCP port")
     files = graph_files(data)
     owns = location is None
     path = Path(tempfile.mkdtemp(prefix="tppo-graph-store-")) if location is None else Path(location)

@@ -1,4 +1,4 @@
-"""The embedded query engine: a pyoxigraph store of the selected graph, kept in an on-disk cache.
+"""The on-disk store cache: a pyoxigraph store of the selected graph, built once and reopened read-only.
 
 The first run over a set of files bulk-loads them into an on-disk store under the user cache directory; later
 runs reopen it read-only, which is faster than parsing the files again (about 8 ms against 15 ms for the bundled
@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import log
 from .errors import UsageError
-from .graph import fill_store, ox_format, parse_file
+from .parsing import fill_store, ox_format, parse_file
 from .resources import GraphFiles, graph_files, user_cache_dir
 
 __all__ = ["CACHE_ENV", "build_store", "cache_dir", "cache_key", "open_store"]
@@ -35,6 +36,7 @@ _KEY_FILE = "tppo-graph-key"
 
 
 def cache_dir() -> Path:
+    """Where the cached stores live ($XDG_CACHE_HOME/tppo-graph/stores)."""
     return user_cache_dir() / "stores"
 
 
@@ -133,7 +135,7 @@ def _build_in_background(data: Sequence[str | Path] | None, target: Path) -> Non
     except OSError:
         return
     entries = [str(Path(d).resolve()) if str(d) != "bundled" else "bundled" for d in (data or [])]
-    code = "import sys; from tppo_graph.engine import build_store; build_store(sys.argv[1:] or None)"
+    code = "import sys; from tppo_graph.store import build_store; build_store(sys.argv[1:] or None)"
     try:
         subprocess.Popen(
             [sys.executable, "-c", code, *entries],
@@ -165,18 +167,23 @@ def open_store(data: Sequence[str | Path] | None = None) -> ox.Store:
     files = graph_files(data)
     mode = _mode()
     if mode == "never":
+        log.debug("store: parsing %d files into memory (%s=never)", len(files.graph), CACHE_ENV)
         return fill_store(ox.Store(), files, entailed=True)
     key = cache_key(files)
     target = _target(key)
     try:
         if _is_built(target, key):
+            log.debug("store: reopening the cached store %s", target)
             return ox.Store.read_only(str(target))
         if mode == "auto" and sum(p.stat().st_size for p in files.graph) > SYNC_BUILD_MAX_BYTES:
+            log.debug("store: large graph, answering from memory while a background process builds %s", target)
             _build_in_background(data, target)
             return fill_store(ox.Store(), files, entailed=True)
+        log.debug("store: building the cached store %s", target)
         _build(files, target, key)
         return ox.Store.read_only(str(target))
-    except OSError:
+    except OSError as exc:
         if mode == "always":
             raise
+        log.debug("store: no usable cache (%s); parsing into memory", exc)
         return fill_store(ox.Store(), files, entailed=True)  # no writable cache here: parse into memory

@@ -11,17 +11,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import TppoGraphError, UsageError
+from .errors import InvalidOption, ValidationEngineError
 from .resources import graph_files, shape_files
 
 if TYPE_CHECKING:
     import rdflib
 
-__all__ = ["ENGINES", "ValidationReport", "ValidationResult", "validate"]
+__all__ = ["VALIDATORS", "ValidationReport", "ValidationResult", "resolve_validator", "shapes_graph", "validate_graph"]
 
-#: validation engines: pySHACL (the reference) and the Rust engine pyshacl-turbo (pySHACL's API, identical reports,
+#: SHACL validators: pySHACL (the reference) and the Rust engine pyshacl-turbo (pySHACL's API, identical reports,
 #: proved by tests/test_validate_engines.py); "auto" takes turbo when it is installed
-ENGINES = ("auto", "pyshacl", "turbo")
+VALIDATORS = ("auto", "pyshacl", "turbo")
 SH = "http://www.w3.org/ns/shacl#"
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -50,6 +50,7 @@ class ValidationReport:
     files: list[str] = field(default_factory=list)
 
     def count(self, severity: str) -> int:
+        """How many results have ``severity`` (Violation, Warning or Info)."""
         return sum(1 for r in self.results if r.severity == severity)
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,11 +64,7 @@ class ValidationReport:
         }
 
 
-class ValidationEngineError(TppoGraphError):
-    """The SHACL engine could not evaluate the shapes (a construct it does not support, for example)."""
-
-
-def _term(graph: rdflib.Graph, node: Any) -> str | None:
+def _term(graph: rdflib.Graph, node: object) -> str | None:
     from rdflib import BNode, Literal, URIRef
 
     if node is None:
@@ -83,7 +80,7 @@ def _term(graph: rdflib.Graph, node: Any) -> str | None:
     return str(node)
 
 
-def _path(graph: rdflib.Graph, node: Any) -> str:
+def _path(graph: rdflib.Graph, node: object) -> str:
     """Render a SHACL property path (possibly a blank-node structure) in SPARQL path syntax."""
     from rdflib import RDF, BNode, URIRef
     from rdflib.collection import Collection
@@ -141,17 +138,18 @@ def _results(report_graph: rdflib.Graph) -> list[ValidationResult]:
 
 def shapes_graph() -> rdflib.Graph:
     """The SHACL shapes (``shapes.ttl``) with the prefix declarations they use (``prefixes.ttl``)."""
-    from .graph import load_rdflib_files
+    from .parsing import load_rdflib_files
 
     return load_rdflib_files(list(shape_files()))
 
 
-def resolve_engine(engine: str) -> str:
+def resolve_validator(validator: str) -> str:
     """``auto`` -> ``turbo`` when pyshacl-turbo imports, else ``pyshacl``; unknown names are a usage error."""
-    if engine not in ENGINES:
-        raise UsageError(f"--engine: unknown engine {engine!r} (choose from: {', '.join(ENGINES)})")
-    if engine != "auto":
-        return engine
+    if validator not in VALIDATORS:
+        known = ", ".join(VALIDATORS)
+        raise InvalidOption("validator", "validator", f"unknown validator {validator!r} (choose from: {known})")
+    if validator != "auto":
+        return validator
     try:
         import pyshacl_turbo  # noqa: F401
     except ImportError:
@@ -159,35 +157,39 @@ def resolve_engine(engine: str) -> str:
     return "turbo"
 
 
-def validate(data: Sequence[str | Path] | None = None, *, engine: str = "auto") -> ValidationReport:
+def validate_graph(data: Sequence[str | Path] | None = None, *, validator: str = "auto") -> ValidationReport:
     """Validate the ontology plus ``data`` (default: the bundled graph) against the bundled shapes.
 
     :param data: data files or directories (``"bundled"`` for the bundled data); the ontology is always added.
-    :param engine: ``"pyshacl"`` (reference), ``"turbo"`` (pyshacl-turbo on the files' N-Quads: the same report,
-        an order of magnitude faster on large graphs) or ``"auto"`` (turbo when installed).
+    :param validator: ``"pyshacl"`` (reference), ``"turbo"`` (pyshacl-turbo on the files' N-Quads: the same
+        report, an order of magnitude faster on large graphs) or ``"auto"`` (turbo when installed).
     """
-    engine = resolve_engine(engine)
+    engine = resolve_validator(validator)
     files = graph_files(data)
     shapes = shapes_graph()
     data_graph: Any
     if engine == "turbo":
         try:
-            import pyshacl_turbo as shacl_engine
+            import pyshacl_turbo
         except ImportError:
-            raise UsageError("--engine turbo: pyshacl-turbo is not installed (pip install pyshacl-turbo)") from None
-        from .graph import nquads_text
+            raise InvalidOption(
+                "validator", "validator", "turbo: pyshacl-turbo is not installed (pip install pyshacl-turbo)"
+            ) from None
+        from .parsing import nquads_text
 
         # The Rust engine parses RDF text itself: handing it N-Quads skips both an rdflib graph and a store dump.
         text, triples = nquads_text(files)
-        data_graph = shacl_engine.Input(text, "nquads", None, {}, preserve_ids=True)
+        data_graph = pyshacl_turbo.Input(text, "nquads", None, {}, preserve_ids=True)  # type: ignore[attr-defined]
+        run = pyshacl_turbo.validate
     else:
-        import pyshacl as shacl_engine
+        import pyshacl
 
-        from .graph import load_graph
+        from .parsing import load_graph
 
         data_graph = load_graph(data)
         triples = len(data_graph)
-    _, report_graph, text = shacl_engine.validate(
+        run = pyshacl.validate
+    _, report_graph, text = run(
         data_graph,
         shacl_graph=shapes,
         inference="none",
@@ -198,7 +200,7 @@ def validate(data: Sequence[str | Path] | None = None, *, engine: str = "auto") 
     )
     if not hasattr(report_graph, "subjects"):  # the engine could not run the shapes at all
         detail = " ".join(str(text or report_graph).split())[:300]
-        raise ValidationEngineError(f"--engine {engine}: the shapes could not be evaluated: {detail}")
+        raise ValidationEngineError(f"validator {engine}: the shapes could not be evaluated: {detail}")
     results = _results(report_graph)
     return ValidationReport(
         conforms=not any(r.severity == "Violation" for r in results),

@@ -1,13 +1,16 @@
-"""Load the graph: into a pyoxigraph store (fast path for queries, stats, export) or an rdflib Graph.
+"""Parse the graph's files: into a pyoxigraph store, N-Quads text (for pyshacl-turbo) or an rdflib Graph.
 
-Every file is parsed by pyoxigraph, whose errors carry the file, line and column; the rdflib Graph is built from
-the parsed triples, which is also several times faster than rdflib's own Turtle parser on large graphs.
+Every file is parsed by pyoxigraph, whose errors carry the file, line and column; :func:`reading` is the one place
+that turns them into :class:`~tppo_graph.errors.GraphParseError`. The rdflib Graph is built from the parsed triples,
+which is also several times faster than rdflib's own Turtle parser on large graphs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -15,20 +18,20 @@ from .errors import GraphParseError
 from .namespaces import DATA_GRAPH, ONTOLOGY_GRAPH
 from .resources import GraphFiles, graph_files, rdf_format_name
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms on the query path)
 if TYPE_CHECKING:
     import rdflib
 
 __all__ = [
     "fill_store",
+    "from_rdflib",
     "iter_quads",
-    "load_file_into",
     "load_graph",
     "load_rdflib_files",
     "load_store",
     "nquads_text",
     "ox_format",
     "parse_file",
+    "reading",
     "to_rdflib",
 ]
 
@@ -40,19 +43,12 @@ _OX_FORMATS = {
     "jsonld": ox.RdfFormat.JSON_LD,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 def ox_format(path: Path) -> ox.RdfFormat:
     """The pyoxigraph format of an RDF file, by its extension."""
     return _OX_FORMATS[rdf_format_name(path)]
-
-
-def _located(path: Path, exc: SyntaxError) -> GraphParseError:
-    # pyoxigraph reports "Parser error between line L column C and ...: message"; keep the message only.
-    message = str(exc.msg if hasattr(exc, "msg") else exc)
-    if ": " in message and message.startswith("Parser error"):
-        message = message.split(": ", 1)[1]
-    return GraphParseError(_display(path), exc.lineno, exc.offset, message)
 
 
 def _display(path: Path) -> str:
@@ -63,16 +59,26 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def parse_file(path: Path) -> Iterator[ox.Quad]:
-    """Parse one RDF file; a syntax error becomes :class:`GraphParseError` naming ``file:line:column``."""
-    fmt = ox_format(path)
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Turn a parse or read failure of ``path`` inside the block into one :class:`GraphParseError`."""
     try:
-        # Materialised so that a syntax error is raised here, before the caller has used any triple.
-        quads = list(ox.parse(path=path, format=fmt))
+        yield
     except SyntaxError as exc:
-        raise _located(path, exc) from None
+        # pyoxigraph reports "Parser error between line L column C and ...: message"; keep the message only.
+        message = str(exc.msg if exc.msg else exc)
+        if ": " in message and message.startswith("Parser error"):
+            message = message.split(": ", 1)[1]
+        raise GraphParseError(_display(path), exc.lineno, exc.offset, message) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise GraphParseError(_display(path), None, None, f"cannot read: {exc}") from None
+
+
+def parse_file(path: Path, *, rename_blank_nodes: bool = False) -> Iterator[ox.Quad]:
+    """Parse one RDF file; a syntax error becomes :class:`GraphParseError` naming ``file:line:column``."""
+    with reading(path):
+        # Materialised so that a syntax error is raised here, before the caller has used any triple.
+        quads = list(ox.parse(path=path, format=ox_format(path), rename_blank_nodes=rename_blank_nodes))
     return iter(quads)
 
 
@@ -85,26 +91,17 @@ def iter_quads(files: GraphFiles, *, named_graphs: bool = False) -> Iterator[ox.
                 yield ox.Quad(quad.subject, quad.predicate, quad.object, target)
 
 
-def load_file_into(store: ox.Store, path: Path, graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None:
-    """Parse one file straight into ``store`` (in Rust); a syntax error names ``file:line:column``."""
-    try:
-        store.load(path=path, format=ox_format(path), to_graph=graph or ox.DefaultGraph())
-    except SyntaxError as exc:
-        raise _located(path, exc) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GraphParseError(_display(path), None, None, f"cannot read: {exc}") from None
-
-
 def fill_store(store: ox.Store, files: GraphFiles, *, named_graphs: bool = False, entailed: bool = False) -> ox.Store:
-    """Load the ontology and data files into ``store`` (optionally into their two named graphs).
+    """Load the ontology and data files into ``store`` (optionally into their two named graphs), in Rust.
 
     With ``entailed`` the RDFS/SKOS closure of :mod:`tppo_graph.entailment` is added too (into its own named graph
     when ``named_graphs``).
     """
     for group, graph_iri in ((files.ontology, ONTOLOGY_GRAPH), (files.data, DATA_GRAPH)):
-        target = ox.NamedNode(graph_iri) if named_graphs else None
+        target = ox.NamedNode(graph_iri) if named_graphs else ox.DefaultGraph()
         for path in group:
-            load_file_into(store, path, target)
+            with reading(path):
+                store.load(path=path, format=ox_format(path), to_graph=target)
     if entailed:  # ENTAILMENT HOOK (#10): the one place a filled store gets the closure
         from .entailment import ENTAILED_GRAPH, materialise
 
@@ -124,19 +121,18 @@ def nquads_text(files: GraphFiles) -> tuple[str, int]:
     """
     parts: list[str] = []
     for path in (*files.ontology, *files.data):
-        fmt = ox_format(path)
-        try:
-            quads = ox.parse(path=path, format=fmt, rename_blank_nodes=True)
-            if fmt not in _TRIPLE_FORMATS:  # named graphs merge into the default graph, as in load_store
-                quads = (ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-            parts.append(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8"))
-        except SyntaxError as exc:
-            raise _located(path, exc) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise GraphParseError(_display(path), None, None, f"cannot read: {exc}") from None
+        quads: Iterator[ox.Quad] = parse_file(path, rename_blank_nodes=True)
+        if ox_format(path) not in _TRIPLE_FORMATS:  # named graphs merge into the default graph, as in load_store
+            quads = (ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+        parts.append((ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8"))
     text = "".join(parts)
     # one statement per line (the serializer escapes newlines in literals); hashes keep the count cheap in memory
     return text, len(set(map(hash, text.splitlines())))
+
+
+def _selection(data: Sequence[str | Path] | None, include_ontology: bool) -> GraphFiles:
+    files = graph_files(data)
+    return files if include_ontology else GraphFiles(ontology=(), data=files.data, shapes=files.shapes)
 
 
 def load_store(
@@ -149,15 +145,14 @@ def load_store(
     """An in-memory pyoxigraph store with the ontology (unless excluded) and the selected data.
 
     Like the query engine's store it holds the entailed triples (class and property hierarchy, status groups) unless
-    ``entailed=False``, which gives the asserted graph only (what ``stats`` counts and ``export`` writes by default).
+    ``entailed=False``, which gives the asserted graph only (what ``describe`` counts and ``export`` writes by
+    default). Queries go through :func:`tppo_graph.connect`, which reuses the on-disk store cache; this is for code
+    that wants a fresh store of its own.
     """
-    files = graph_files(data)
-    if not include_ontology:
-        files = GraphFiles(ontology=(), data=files.data, shapes=files.shapes)
-    return fill_store(ox.Store(), files, named_graphs=named_graphs, entailed=entailed)
+    return fill_store(ox.Store(), _selection(data, include_ontology), named_graphs=named_graphs, entailed=entailed)
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Node:
+def to_rdflib(term: Term) -> rdflib.term.Identifier:
     """Convert one pyoxigraph term to rdflib, the way rdflib's own parsers would have built it."""
     from rdflib import BNode, Literal, URIRef
 
@@ -173,6 +168,34 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Nod
     return Literal(term.value, datatype=URIRef(datatype))
 
 
+def from_rdflib(term: object) -> Term | None:
+    """Convert one rdflib term (or None, an unbound variable) to pyoxigraph."""
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if not isinstance(term, Literal):
+        raise TypeError(f"not an RDF term: {term!r}")
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype is not None:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
+def _add_all(graph: rdflib.Graph, quads: Iterator[ox.Quad]) -> rdflib.Graph:
+    add = graph.add
+    for quad in quads:
+        if isinstance(quad.subject, ox.Triple):
+            raise TypeError("RDF-star triples are not supported by this conversion")
+        add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
+    return graph
+
+
 def load_graph(
     data: Sequence[str | Path] | None = None, *, include_ontology: bool = True, entailed: bool = False
 ) -> rdflib.Graph:
@@ -185,20 +208,17 @@ def load_graph(
 
     from .namespaces import PREFIXES
 
-    files = graph_files(data)
-    if not include_ontology:
-        files = GraphFiles(ontology=(), data=files.data, shapes=files.shapes)
     graph = rdflib.Graph()
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True)
-    add = graph.add
-    for quad in iter_quads(files):
-        add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
+    files = _selection(data, include_ontology)
+    _add_all(graph, iter_quads(files))
     if entailed:
         from .entailment import entailed_triples
 
-        for triple in entailed_triples(fill_store(ox.Store(), files)):
-            add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))  # type: ignore[arg-type]
+        _add_all(
+            graph, (ox.Quad(t.subject, t.predicate, t.object) for t in entailed_triples(fill_store(ox.Store(), files)))
+        )
     return graph
 
 
@@ -208,6 +228,5 @@ def load_rdflib_files(paths: Sequence[Path]) -> rdflib.Graph:
 
     graph = rdflib.Graph()
     for path in paths:
-        for quad in parse_file(path):
-            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
+        _add_all(graph, parse_file(path))
     return graph

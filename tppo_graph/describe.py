@@ -1,22 +1,18 @@
-"""Counts that describe the graph: size, entities per class, label coverage, unsourced facts, verification."""
+"""Counts that describe the graph: size, entities per class, label coverage, unsourced facts, verification.
+
+Computed with SPARQL through an engine, so the same report comes from the cached embedded store or an endpoint.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
 from .dataset import DatasetStatistics, described, statistics
-from .graph import load_store
-from .namespaces import PREFIXES, TPD, TPPO, TPV, compact
-from .resources import graph_files
+from .engines import Engine, LocalEngine, connect
+from .namespaces import TPD, TPPO, TPV, compact
 
-__all__ = ["GraphStats", "LabelCoverage", "stats"]
-
-_PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+__all__ = ["GraphStats", "LabelCoverage", "describe"]
 
 
 @dataclass(frozen=True)
@@ -32,8 +28,10 @@ class LabelCoverage:
 
 @dataclass
 class GraphStats:
+    """What :func:`describe` found. ``files`` is None for a graph that is not read from files (an endpoint)."""
+
     triples: int
-    files: int
+    files: int | None
     entities: int
     classes: dict[str, int] = field(default_factory=dict)
     labels: list[LabelCoverage] = field(default_factory=list)
@@ -43,19 +41,18 @@ class GraphStats:
     void: DatasetStatistics | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as plain data (JSON-ready)."""
         return asdict(self)
 
 
-def _rows(store: ox.Store, query: str) -> list[dict[str, Any]]:
-    result = store.query(_PROLOGUE + query)
-    assert isinstance(result, ox.QuerySolutions)
-    names = [v.value for v in result.variables]
-    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in result]
+def _rows(engine: Engine, query: str) -> list[dict[str, Any]]:
+    result = engine.select(query, name="describe")
+    return [{n: (t.value if (t := row.get(n)) is not None else None) for n in result.variables} for row in result]
 
 
-def _coverage(store: ox.Store, kind: str, member: str, label: str) -> LabelCoverage:
+def _coverage(engine: Engine, kind: str, member: str, label: str) -> LabelCoverage:
     row = _rows(
-        store,
+        engine,
         f"""SELECT (COUNT(DISTINCT ?s) AS ?total) (COUNT(DISTINCT ?sid) AS ?id) (COUNT(DISTINCT ?sen) AS ?en)
                    (COUNT(DISTINCT ?sboth) AS ?both)
         WHERE {{ {member}
@@ -68,26 +65,33 @@ def _coverage(store: ox.Store, kind: str, member: str, label: str) -> LabelCover
     return LabelCoverage(kind, int(row["total"]), int(row["id"]), int(row["en"]), int(row["both"]))
 
 
-def stats(data: Sequence[str | Path] | None = None) -> GraphStats:
-    """Describe the selected graph (default: the bundled one)."""
-    files = graph_files(data)
-    store = load_store(data, entailed=False)  # counts what the data assert, not what is entailed
+def describe(engine: Engine | None = None) -> GraphStats:
+    """Describe the graph of ``engine`` (default: :func:`tppo_graph.connect`, the bundled graph).
+
+    A local engine is described by what its files assert (its store also holds the entailed closure that queries
+    see, which is not part of the graph's size); a remote engine by what the store holds.
+    """
+    engine = engine if engine is not None else connect()
+    if isinstance(engine, LocalEngine):
+        from .parsing import load_store
+
+        engine = LocalEngine(load_store(engine.data, entailed=False), engine.data)
     entity = "?s a/rdfs:subClassOf* tppo:Entity ."
     classes = {
         compact(r["class"]): int(r["n"])
         for r in _rows(
-            store,
+            engine,
             f"""SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
                   ?s a ?class FILTER(STRSTARTS(STR(?s), "{TPD}") || STRSTARTS(STR(?s), "{TPV}"))
                 }} GROUP BY ?class ORDER BY DESC(?n) ?class""",
         )
     }
-    entities = int(_rows(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {entity} }}")[0]["n"])
+    entities = int(_rows(engine, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {entity} }}")[0]["n"])
     labels = [
-        _coverage(store, "entities (rdfs:label)", entity, "rdfs:label"),
-        _coverage(store, "concepts (skos:prefLabel)", "?s a skos:Concept .", "skos:prefLabel"),
+        _coverage(engine, "entities (rdfs:label)", entity, "rdfs:label"),
+        _coverage(engine, "concepts (skos:prefLabel)", "?s a skos:Concept .", "skos:prefLabel"),
         _coverage(
-            store,
+            engine,
             "ontology terms (rdfs:label)",
             f'?s a ?t FILTER(?t IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty) && STRSTARTS(STR(?s), "{TPPO}"))',
             "rdfs:label",
@@ -96,7 +100,7 @@ def stats(data: Sequence[str | Path] | None = None) -> GraphStats:
     verification = {
         compact(r["status"]): int(r["n"])
         for r in _rows(
-            store,
+            engine,
             f"SELECT ?status (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {entity} ?s tppo:verificationStatus ?status }} "
             "GROUP BY ?status ORDER BY DESC(?n)",
         )
@@ -104,17 +108,18 @@ def stats(data: Sequence[str | Path] | None = None) -> GraphStats:
     without = [
         compact(r["s"])
         for r in _rows(
-            store,
+            engine,
             f"SELECT DISTINCT ?s WHERE {{ {entity} FILTER NOT EXISTS {{ ?s dcterms:source ?src }} }} ORDER BY ?s",
         )
     ]
+    triples = int(_rows(engine, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"])
     return GraphStats(
-        triples=len(store),
-        files=len(files.graph),
+        triples=triples,
+        files=len(engine.files().graph) if isinstance(engine, LocalEngine) else None,
         entities=entities,
         classes=classes,
         labels=labels,
         verification=verification,
         without_source=without,
-        void=statistics(store) if described(store) else None,
+        void=statistics(engine.store) if isinstance(engine, LocalEngine) and described(engine.store) else None,
     )
