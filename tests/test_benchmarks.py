@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +27,9 @@ def test_generator_is_deterministic_and_conforms_to_the_shapes(tmp_path: Path):
 def test_harness_smoke_run_writes_its_table_and_plot(tmp_path: Path):
     subprocess.run([sys.executable, str(BENCH / "run.py"), "--smoke", "--out", str(tmp_path)], check=True)
     table = (tmp_path / "benchmarks.md").read_text(encoding="utf-8")
-    assert "| 10k | 11," in table and "query palermo-obligations-without-bilateral-mechanism" in table
+    # the bundled graph's size, not a fixed figure: it grows with the data (the 10k row is the bundled graph)
+    assert re.search(r"\| 10k \| 1\d,\d{3} ", table), table[:400]
+    assert "query palermo-obligations-without-bilateral-mechanism" in table
     assert "bare pyoxigraph" in table
     assert (tmp_path / "benchmarks.json").exists()
     queries = (tmp_path / "queries.md").read_text(encoding="utf-8")
