@@ -40,6 +40,9 @@ PREFIXES: dict[str, str] = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "void": "http://rdfs.org/ns/void#",
     "foaf": "http://xmlns.com/foaf/0.1/",
+    "c4o": "http://purl.org/spar/c4o/",
+    "biro": "http://purl.org/spar/biro/",
+    "fabio": "http://purl.org/spar/fabio/",
 }
 
 
