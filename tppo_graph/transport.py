@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import time
 import urllib.error
 import urllib.parse
@@ -179,6 +180,10 @@ class Transport:
         except SPARQLWrapperException as exc:
             hint = " (check the user and password)" if type(exc).__name__ == "Unauthorized" else ""
             raise StoreError(f"{what}: {_wrapper_message(exc)}{hint}") from None
+        except http.client.HTTPException as exc:  # the connection broke mid-answer (IncompleteRead, BadStatusLine)
+            raise StoreError(
+                f"{what}: the endpoint {safe_url(url)} broke off its answer ({type(exc).__name__})"
+            ) from None
         except (OSError, urllib.error.URLError) as exc:
             if _is_timeout(exc):
                 raise StoreTimeout(f"{what}: no answer within {self.timeout:g} s (timeout){after_timeout}") from None
