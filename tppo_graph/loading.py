@@ -382,7 +382,9 @@ def _interrupted(
     if phase == "before":
         return Interrupted(signum, f"{head} before anything was written: {shown} was not changed")
     if staging_graph is None:  # --no-staging: not atomic by choice
-        return Interrupted(signum, f"{head} after {chunks} chunks: {shown} is partly written (--no-staging)")
+        return Interrupted(
+            signum, f"{head} after {chunks} chunks: {shown} is partly written (a load without staging is not atomic)"
+        )
     if phase == "upload":
         if abandoned:  # the chunk in flight may still arrive: a drop now could be overtaken by it
             return Interrupted(
