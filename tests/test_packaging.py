@@ -41,14 +41,16 @@ def test_wheel_contains_ontology_data_and_queries(wheel: Path):
 def fresh_venv(wheel: Path, tmp_path_factory) -> Path:
     """A new virtual environment (no system site-packages) with the wheel and only its declared dependencies."""
     venv = tmp_path_factory.mktemp("fresh") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # without pip of its own (this pip installs into it): nothing but the wheel and what it declares
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True)
+    install = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", str(wheel)]
+    subprocess.run(install, check=True, capture_output=True)
     return venv
 
 
 def test_fresh_install_has_no_dev_dependencies(fresh_venv: Path):
-    probe = "import importlib.util as u; print([m for m in ('pytest', 'hypothesis', 'ruff', 'mypy') if u.find_spec(m)])"
+    probe = "import importlib.util as u; print([m for m in ('pytest', 'hypothesis', 'ruff', 'mypy', 'pip') if u.find_spec(m)])"
     done = subprocess.run([str(fresh_venv / "bin" / "python"), "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
