@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tppo_graph.engines import _parse_answer
+from tppo_graph.engines import read_answer
 from tppo_graph.export import export_graph
 from tppo_graph.results import SelectResult
 
@@ -72,7 +72,7 @@ def test_jena_answers_the_printed_query_as_tppo_graph_does(jena_classpath, print
     done = subprocess.run([*command, f"--results={fmt}"], capture_output=True, check=False, env=os.environ.copy())
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-1000:]
     text = query.read_text(encoding="utf-8")
-    jena = _parse_answer(done.stdout, FORMATS[fmt], "jena", HEADLINE, ordered=True)
+    jena = read_answer(done.stdout, FORMATS[fmt], "jena", HEADLINE, ordered=True)
     ours = run_query(HEADLINE, engine=local, language="en")
     assert isinstance(jena, SelectResult) and isinstance(ours, SelectResult)
     assert jena.variables == ours.variables and len(jena) == len(ours) == 13
