@@ -15,7 +15,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from .errors import Interrupted, InvalidOption, StoreError
 from .namespaces import BASE
+from .parsing import chunks_of
 from .resources import graph_files
 from .transport import Credentials, Endpoints, Transport, endpoints_for, safe_url
 
@@ -62,37 +63,6 @@ class LoadSummary:
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain data (JSON-ready)."""
         return {**self.__dict__, "triples_per_second": round(self.triples_per_second, 1)}
-
-
-def _chunks(paths: Sequence[Path], size: int) -> Iterator[list[ox.Triple]]:
-    """Stream the files' triples in chunks, never splitting a blank node across two chunks.
-
-    A store gives the blank nodes of each request fresh identities, so all triples that mention one blank node
-    must travel together. Turtle and N-Triples writers keep them together; a blank node that comes back after its
-    chunk was sent makes the load fail (nothing is switched in) rather than silently split it.
-    """
-    from .parsing import ox_format, reading
-
-    closed: set[str] = set()
-    chunk: list[ox.Triple] = []
-    open_nodes: set[str] = set()
-    for path in paths:
-        with reading(path):
-            for quad in ox.parse(path=path, format=ox_format(path)):
-                nodes = {t.value for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)}
-                if nodes & closed:
-                    raise StoreError(
-                        f"{path}: blank node _:{next(iter(nodes & closed))} is used far apart in the file; "
-                        "it cannot be uploaded in chunks faithfully (give it an IRI)"
-                    )
-                if len(chunk) >= size and not (nodes & open_nodes):
-                    yield chunk
-                    closed |= open_nodes
-                    chunk, open_nodes = [], set()
-                chunk.append(quad.triple)
-                open_nodes |= nodes
-    if chunk:
-        yield chunk
 
 
 def _count(transport: Transport, endpoints: Endpoints, graph: str | None, *, server: list[str] | None = None) -> int:
@@ -182,15 +152,21 @@ class _Requests:
 
 
 def _settle_switch(
-    settle: Transport, endpoints: Endpoints, staging_graph: str, graph: str | None
+    settle: Transport,
+    endpoints: Endpoints,
+    staging_graph: str,
+    graph: str | None,
+    target_changed: Callable[[int], bool],
 ) -> tuple[bool | None, int | None]:
     """After a switch whose answer was lost (timeout, abandoned): did it happen? And how big is the target now?
 
     The switch is a non-SILENT ``MOVE``/``ADD`` of the staging graph, so it changes nothing unless the staging
     graph exists. A non-SILENT ``DROP`` of the staging graph therefore decides the race whatever the order in which
     the store runs the two: if the drop succeeds, the staging graph still existed, and a switch that arrives later
-    fails without touching the target; if it fails and the staging graph is gone, the switch has run. Returns
-    (switched: True / False / None for unknown, triples in the target or None).
+    fails without touching the target; if it fails and the staging graph is gone, the switch has run. A store that
+    runs updates concurrently (Oxigraph does) can run the drop while a slow switch is still under way, and both take
+    effect: then the target's count shows the switch (``target_changed`` says whether a count is the loaded graph's
+    rather than the old one's). Returns (switched: True / False / None for unknown, triples in the target or None).
     """
     switched: bool | None
     try:
@@ -205,6 +181,8 @@ def _settle_switch(
         count = _count(settle, endpoints, graph)
     except StoreError:
         count = None
+    if switched is False and count is not None and target_changed(count):
+        switched = True
     return switched, count
 
 
@@ -275,6 +253,14 @@ def load_into(
     requests = _Requests(notice)
     phase = "before"  # before | upload | switch | after: what a failure or an interrupt can have changed
 
+    before = staged = -1  # counted below; -1 until then
+
+    def target_changed(count: int) -> bool:
+        """Whether the target's count is the loaded graph's (the switch ran), not the one it had before."""
+        if before < 0 or staged < 0 or count == before:
+            return False
+        return count == staged if replace else count > before
+
     def drop_staging() -> str:
         """Drop the staging graph (nothing is in flight when this is called); say how it went."""
         try:
@@ -294,7 +280,7 @@ def load_into(
             requests.run(lambda: _update(transport, endpoints, clear, "clearing the target"), "the clear")
             before = 0
         url = _upload_url(endpoints, upload_graph, bulk)
-        for chunk in _chunks(files, chunk_size):
+        for chunk in chunks_of(files, chunk_size):
             lines = [str(t) for t in chunk]  # N-Triples terms; with " .\n" each is an N-Triples line
             payload = (" .\n".join(lines) + " .\n").encode("utf-8")
             for triple, line in zip(chunk, lines, strict=True):
@@ -341,13 +327,23 @@ def load_into(
         signum = exc.signum if isinstance(exc, (Interrupted, _Abandoned)) else signal.SIGINT
         abandoned = isinstance(exc, _Abandoned)
         raise _interrupted(
-            signum, abandoned, phase, shown, staging_graph, chunks, drop_staging, settle, endpoints, graph
+            signum,
+            abandoned,
+            phase,
+            shown,
+            staging_graph,
+            chunks,
+            drop_staging,
+            settle,
+            endpoints,
+            graph,
+            target_changed,
         ) from None
     except StoreError as exc:
         if phase == "upload" and staging_graph is not None:
             raise StoreError(f"{exc}{drop_staging()}") from None
         if phase == "switch" and staging_graph is not None:
-            switched, count = _settle_switch(settle, endpoints, staging_graph, graph)
+            switched, count = _settle_switch(settle, endpoints, staging_graph, graph, target_changed)
             raise StoreError(f"{exc}; {_switch_outcome(switched, count, shown, staging_graph)}") from None
         raise
     return LoadSummary(
@@ -375,6 +371,7 @@ def _interrupted(
     settle: Transport,
     endpoints: Endpoints,
     graph: str | None,
+    target_changed: Callable[[int], bool],
 ) -> Interrupted:
     """The error for a load stopped by a signal in ``phase``, after whatever clean-up is safe there."""
     name = "SIGTERM" if signum == signal.SIGTERM else "SIGINT" if signum == signal.SIGINT else f"signal {signum}"
@@ -397,7 +394,7 @@ def _interrupted(
         )
     if phase == "switch":
         # Whether its answer came (first interrupt) or not (abandoned), the store decides: it is asked.
-        switched, count = _settle_switch(settle, endpoints, staging_graph, graph)
+        switched, count = _settle_switch(settle, endpoints, staging_graph, graph, target_changed)
         outcome = _switch_outcome(switched, count, shown, staging_graph)
         return Interrupted(signum, f"{head} during the switch: {outcome}", completed=bool(switched))
     return Interrupted(
