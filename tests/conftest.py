@@ -126,3 +126,17 @@ def data_files() -> list[Path]:
 
 def ontology_files() -> list[Path]:
     return sorted((bundled_root() / "ontology").glob("*.ttl"))
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Start the SHACL validation runs in the background when the shape or parity tests are to run."""
+    if any(item.path.name in ("test_shapes.py", "test_validate_engines.py") for item in items):
+        from .shacl_runs import start
+
+        start()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    from .shacl_runs import stop
+
+    stop()

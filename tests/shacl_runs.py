@@ -1,18 +1,22 @@
 """The validation runs shared by the shape tests and the engine-parity tests, computed once per session.
 
 Every case (the bundled graph, the test context, the context plus each negative fixture) is validated with both
-pySHACL (the reference: every fixture, every run of the suite) and pyshacl-turbo. The runs are independent and
-CPU-bound, so they are spread over a process pool, one worker per core; nothing else of the suite runs meanwhile
-(the store tests' timings are left alone).
+pySHACL (the reference: every fixture, on every run of the suite) and pyshacl-turbo. The runs are independent and
+CPU-bound: a helper process (``python -m tests.shacl_runs``) starts them on a process pool, one worker per core,
+at a lower priority, as soon as the session knows it will need them (``conftest.py``), so that they run while
+the rest of the suite does and while its store tests wait on their servers. The test process itself runs no
+thread for this: it waits for the helper's pickle when the first report is asked for.
 """
 
 from __future__ import annotations
 
-import gc
 import os
+import pickle
+import subprocess
+import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
-from multiprocessing import get_context
 from pathlib import Path
 
 from tppo_graph.validation import ValidationReport, validate_graph
@@ -26,33 +30,68 @@ FIXTURES = sorted(INVALID_DIR.glob("*.ttl"))
 #: None is the bundled graph
 CASES: list[tuple[Path, ...] | None] = [None, CONTEXT, *((*CONTEXT, f) for f in FIXTURES)]
 VALIDATORS = ("pyshacl", "turbo")
+Key = tuple[tuple[Path, ...] | None, str]
+
+_helper: tuple[subprocess.Popen[bytes], Path] | None = None
 
 
-def _validate(job: tuple[tuple[Path, ...] | None, str]) -> ValidationReport:
+def _validate(job: Key) -> ValidationReport:
     files, validator = job
     return validate_graph(list(files) if files is not None else None, validator=validator)
 
 
+def start() -> None:
+    """Start the helper that computes every report (once; later calls do nothing)."""
+    global _helper
+    if _helper is not None:
+        return
+    out = Path(tempfile.mkdtemp(prefix="tppo-shacl-runs-")) / "reports.pickle"
+    process = subprocess.Popen([sys.executable, "-m", "tests.shacl_runs", str(out)], cwd=ROOT)
+    _helper = (process, out)
+
+
+def stop() -> None:
+    """Stop the helper if it is still running (a session that ended early)."""
+    if _helper is not None and _helper[0].poll() is None:
+        _helper[0].kill()
+        _helper[0].wait()
+
+
 @cache
-def _all() -> dict[tuple[tuple[Path, ...] | None, str], ValidationReport]:
-    jobs = [(case, validator) for case in CASES for validator in VALIDATORS]
-    workers = max(1, min(len(os.sched_getaffinity(0)), 4))
-    # Collected here, not by the pool's helper thread: pyoxigraph objects must be dropped on the thread that made them.
-    gc.collect()
-    # spawn, not fork: the test process may hold threads (servers, proxies) that a fork would copy half-way
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        reports = list(pool.map(_validate, jobs, chunksize=4))
-    return dict(zip(jobs, reports, strict=True))
+def _all() -> dict[Key, ValidationReport]:
+    start()
+    assert _helper is not None
+    process, out = _helper
+    assert process.wait() == 0, f"the validation helper failed (exit {process.returncode}); see its output above"
+    with out.open("rb") as handle:
+        reports: dict[Key, ValidationReport] = pickle.load(handle)
+    return reports
 
 
 def run(files: tuple[Path, ...] | None, validator: str) -> ValidationReport:
     """``validate_graph`` of the ontology plus ``files`` (None: the bundled graph) with one validator."""
     known = _all()
-    if (files, validator) in known:
-        return known[files, validator]
-    return _validate((files, validator))
+    return known[files, validator] if (files, validator) in known else _validate((files, validator))
 
 
 def reference(files: tuple[Path, ...] | None) -> ValidationReport:
     """The reference report: pySHACL's."""
     return run(files, "pyshacl")
+
+
+def _main(out: Path) -> int:
+    # The foreground tests first (their servers have timings to keep), but not starved by other users: nice 3 is
+    # half the CPU share of nice 0. The pool's workers inherit it.
+    os.nice(3)
+    jobs: list[Key] = [(case, validator) for case in CASES for validator in VALIDATORS]
+    workers = max(1, min(len(os.sched_getaffinity(0)), 4))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        reports = dict(zip(jobs, pool.map(_validate, jobs, chunksize=4), strict=True))
+    tmp = out.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(reports))
+    tmp.replace(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(Path(sys.argv[1])))

@@ -316,3 +316,16 @@ def test_sparql_from_file_with_catalogue_prefixes(runner, tmp_path: Path):
     result = runner.invoke(main, ["sparql", f"@{query}", "--format", "csv"])
     assert result.exit_code == 0
     assert result.output.splitlines()[1] == "https://w3id.org/tppo/id/KHM"
+
+
+def test_verbose_never_shows_a_credential(runner, monkeypatch):
+    """Neither the password of --password-env nor a user:password@ in a URL reaches the log or the error."""
+    from tppo_graph.server import free_port
+
+    monkeypatch.setenv("TPPO_TEST_PASSWORD", "hunter2-secret")
+    port = free_port()
+    args = ["query", "known-absences", "--endpoint", f"http://tppo:url-secret@127.0.0.1:{port}/query", "--verbose"]
+    result = runner.invoke(main, [*args, "--user", "tppo", "--password-env", "TPPO_TEST_PASSWORD"])
+    assert result.exit_code == 2
+    assert "DEBUG" in result.stderr and "cannot reach the endpoint" in result.stderr
+    assert "hunter2-secret" not in result.output and "url-secret" not in result.output

@@ -302,3 +302,14 @@ def test_no_staging_writes_straight_into_the_target(oxigraph, bundled_store, run
     assert "not atomic" in result.output
     assert oxigraph.count(GRAPH) == len(bundled_store)
     assert oxigraph.graphs() == {GRAPH}
+
+
+def test_stats_of_an_endpoint_equal_the_local_stats(loaded_server, runner):
+    import json
+
+    remote = runner.invoke(main, ["stats", "--format", "json", "--endpoint", loaded_server.query])
+    assert remote.exit_code == 0, remote.output
+    local = json.loads(runner.invoke(main, ["stats", "--format", "json"]).stdout)
+    got = json.loads(remote.stdout)
+    assert got["files"] is None and local["files"] > 0  # an endpoint has no files
+    assert {k: v for k, v in got.items() if k != "files"} == {k: v for k, v in local.items() if k != "files"}

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .resources import GraphFiles
     from .transport import Credentials, Transport
 
-__all__ = ["DEFAULT_TIMEOUT", "Engine", "LocalEngine", "RdflibEngine", "RemoteEngine", "connect"]
+__all__ = ["DEFAULT_TIMEOUT", "Engine", "LocalEngine", "RdflibEngine", "RemoteEngine", "connect", "read_answer"]
 
 #: seconds a remote query may take
 DEFAULT_TIMEOUT = 60.0
@@ -171,7 +171,7 @@ def _standard_json(body: bytes) -> bytes:
     return json.dumps({k: v for k, v in document.items() if k in ("head", "results", "boolean")}).encode("utf-8")
 
 
-def _parse_answer(body: bytes, media_type: str, what: str, name: str | None, ordered: bool) -> QueryResult:
+def read_answer(body: bytes, media_type: str, what: str, name: str | None, ordered: bool) -> QueryResult:
     """A result from the endpoint's answer, by its media type (any W3C result format, or RDF for graphs)."""
     try:
         if media_type == "text/csv":
@@ -231,7 +231,7 @@ class RemoteEngine(Engine):
 
         what = f"{name or 'query'} at {safe_url(self.endpoint)}"
         answer = self.transport.query(self.endpoint, prepare(text, bindings), what=what, graph=self.graph)
-        return _parse_answer(answer.body, answer.media_type, what, name, is_ordered(text))
+        return read_answer(answer.body, answer.media_type, what, name, is_ordered(text))
 
 
 def connect(

@@ -15,7 +15,7 @@ import signal
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from .errors import Interrupted, InvalidOption, StoreError, StoreTimeout
 from .inflight import Abandoned, Requests
 from .namespaces import BASE
+from .parsing import chunks_of
 from .resources import GraphFiles, graph_files
 from .transport import Credentials, Endpoints, Transport, endpoints_for, safe_url
 
@@ -63,37 +64,6 @@ class LoadSummary:
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain data (JSON-ready)."""
         return {**self.__dict__, "triples_per_second": round(self.triples_per_second, 1)}
-
-
-def _chunks(paths: Sequence[Path], size: int) -> Iterator[list[ox.Triple]]:
-    """Stream the files' triples in chunks, never splitting a blank node across two chunks.
-
-    A store gives the blank nodes of each request fresh identities, so all triples that mention one blank node
-    must travel together. Turtle and N-Triples writers keep them together; a blank node that comes back after its
-    chunk was sent makes the load fail (nothing is switched in) rather than silently split it.
-    """
-    from .parsing import ox_format, reading
-
-    closed: set[str] = set()
-    chunk: list[ox.Triple] = []
-    open_nodes: set[str] = set()
-    for path in paths:
-        with reading(path):
-            for quad in ox.parse(path=path, format=ox_format(path)):
-                nodes = {t.value for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)}
-                if nodes & closed:
-                    raise StoreError(
-                        f"{path}: blank node _:{next(iter(nodes & closed))} is used far apart in the file; "
-                        "it cannot be uploaded in chunks faithfully (give it an IRI)"
-                    )
-                if len(chunk) >= size and not (nodes & open_nodes):
-                    yield chunk
-                    closed |= open_nodes
-                    chunk, open_nodes = [], set()
-                chunk.append(quad.triple)
-                open_nodes |= nodes
-    if chunk:
-        yield chunk
 
 
 def _count(transport: Transport, endpoints: Endpoints, graph: str | None, *, server: list[str] | None = None) -> int:
@@ -258,7 +228,7 @@ def load_into(
             requests.run(lambda: _update(transport, endpoints, clear, "clearing the target"), "the clear")
             before = 0
         url = _upload_url(endpoints, upload_graph, bulk)
-        for chunk in _chunks(files, chunk_size):
+        for chunk in chunks_of(files, chunk_size):
             lines = [str(t) for t in chunk]  # N-Triples terms; with " .\n" each is an N-Triples line
             payload = (" .\n".join(lines) + " .\n").encode("utf-8")
             for triple, line in zip(chunk, lines, strict=True):

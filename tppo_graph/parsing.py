@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import rdflib
 
 __all__ = [
+    "chunks_of",
     "fill_store",
     "from_rdflib",
     "iter_quads",
@@ -128,6 +129,38 @@ def nquads_text(files: GraphFiles) -> tuple[str, int]:
     text = "".join(parts)
     # one statement per line (the serializer escapes newlines in literals); hashes keep the count cheap in memory
     return text, len(set(map(hash, text.splitlines())))
+
+
+def chunks_of(paths: Sequence[Path], size: int) -> Iterator[list[ox.Triple]]:
+    """Stream the files' triples in chunks, never splitting a blank node across two chunks.
+
+    A store gives the blank nodes of each request fresh identities, so all triples that mention one blank node
+    must travel together. Turtle and N-Triples writers keep them together; a blank node that comes back after its
+    chunk was sent makes the load fail (nothing is switched in) rather than silently split it.
+    """
+    closed: set[str] = set()
+    chunk: list[ox.Triple] = []
+    open_nodes: set[str] = set()
+    for path in paths:
+        with reading(path):
+            for quad in ox.parse(path=path, format=ox_format(path)):
+                nodes = {t.value for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)}
+                if nodes & closed:
+                    raise GraphParseError(
+                        _display(path),
+                        None,
+                        None,
+                        f"blank node _:{next(iter(nodes & closed))} is used far apart in the file; "
+                        "it cannot be uploaded in chunks faithfully (give it an IRI)",
+                    )
+                if len(chunk) >= size and not (nodes & open_nodes):
+                    yield chunk
+                    closed |= open_nodes
+                    chunk, open_nodes = [], set()
+                chunk.append(quad.triple)
+                open_nodes |= nodes
+    if chunk:
+        yield chunk
 
 
 def _selection(data: Sequence[str | Path] | None, include_ontology: bool) -> GraphFiles:

@@ -28,6 +28,7 @@ __all__ = [
     "render_json",
     "render_load",
     "render_network",
+    "render_network_export",
     "render_projections",
     "render_queries",
     "render_query_help",
@@ -335,6 +336,11 @@ def render_network(
             cuts = ", ".join(report.graph.nodes[c][label] for c in brokers.cut_nodes) or "none"
             out.append(f"Single nodes whose removal disconnects them: {cuts}\n")
     return "".join(out)
+
+
+def render_network_export(nodes: int, edges: int, fmt: str, path: object) -> str:
+    """The note a network export to a file leaves on standard error."""
+    return f"Wrote {nodes} nodes and {edges} edges ({fmt}) to {path}"
 
 
 def render_serve(query_endpoint: str, query_page: str, writable: bool) -> str:

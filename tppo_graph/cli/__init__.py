@@ -102,9 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:
         return _run(verb, args)
     from .. import log
+    from ..transport import safe_url
 
     with log.verbose():
-        log.debug("%s %s", name, " ".join(rest))
+        log.debug("%s %s", name, " ".join(safe_url(a) if "://" in a else a for a in rest))  # no user:password@
         return _run(verb, args)
 
 

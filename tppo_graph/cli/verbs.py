@@ -216,7 +216,7 @@ def build_network() -> Parser:
 
 def run_network(args: argparse.Namespace) -> int:
     from ..network import analyse, export_network, list_projections, plot_network
-    from ..render import render_network, render_projections
+    from ..render import render_network, render_network_export, render_projections
 
     if args.name is None:
         emit(render_projections(list_projections()))
@@ -227,9 +227,7 @@ def run_network(args: argparse.Namespace) -> int:
     graph = report.graph
     if args.export_fmt:
         export_network(graph, args.export_fmt, args.output)
-        note(
-            f"Wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges ({args.export_fmt}) to {args.output}"
-        )
+        note(render_network_export(graph.number_of_nodes(), graph.number_of_edges(), args.export_fmt, args.output))
     if args.plot is not None:
         sizes = (
             None
