@@ -29,6 +29,7 @@ from .options import (
     remote_options,
     result_options,
 )
+from .publish import REPORT_SUMMARY, build_report, run_report
 
 __all__ = ["VERBS", "Verb"]
 
@@ -364,6 +365,11 @@ VERBS: dict[str, Verb] = {
         run_network,
     ),
     "load": Verb("Upload the whole graph into a SPARQL store, atomically.", build_load, run_load),
+    "report": Verb(
+        REPORT_SUMMARY,
+        build_report,
+        run_report,
+    ),
     "serve": Verb(
         "Serve the graph over SPARQL on this machine (the Oxigraph server) until Ctrl-C.", build_serve, run_serve
     ),
