@@ -49,6 +49,7 @@ def test_html_report_is_self_contained(html_en):
     parser.feed(html_en.text)
     assert parser.fetched and all(src.startswith("data:image/png;base64,") for src in parser.fetched)
     assert "<style>" in html_en.text and "@import" not in html_en.text and "url(" not in html_en.text
+    assert '"Segoe UI"' in html_en.text  # the stylesheet is inlined as it is, not escaped
     assert html_en.pictures == {}  # inlined
 
 

@@ -29,7 +29,7 @@ from .options import (
     remote_options,
     result_options,
 )
-from .publish import REPORT_SUMMARY, build_report, run_report
+from .publish import REPORT_SUMMARY, SITE_SUMMARY, build_report, build_site, run_report, run_site
 
 __all__ = ["VERBS", "Verb"]
 
@@ -370,6 +370,7 @@ VERBS: dict[str, Verb] = {
         build_report,
         run_report,
     ),
+    "site": Verb(SITE_SUMMARY, build_site, run_site),
     "serve": Verb(
         "Serve the graph over SPARQL on this machine (the Oxigraph server) until Ctrl-C.", build_serve, run_serve
     ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +19,6 @@ from ..catalogue import LANGUAGES
 from ..engines import Engine, LocalEngine, connect
 from ..errors import InvalidOption
 from ..namespaces import DATASET, compact
-from ..sitepaths import page_path, query_path, relative
 from . import data
 
 __all__ = ["REPORT_FORMATS", "Report", "build_report", "write_report"]
@@ -121,7 +121,9 @@ def build_report(
     lang: str = "en",
     fmt: str = "html",
     *,
-    links: str = "iri",
+    link: Callable[[str], str] | None = None,
+    query_link: Callable[[str], str | None] | None = None,
+    stylesheet: str | None = None,
     now: datetime | None = None,
     picture_prefix: str = "report",
 ) -> Report:
@@ -129,8 +131,9 @@ def build_report(
 
     :param lang: the language of labels and wording (``id`` or ``en``).
     :param fmt: ``html`` (one self-contained file) or ``md`` (pictures beside it, named ``PREFIX-*.png``).
-    :param links: ``iri``: entities link to their IRIs; ``site``: to their pages in the static site (the report is
-        then ``report.LANG.html`` at the site's root).
+    :param link: where an entity links to (default: its IRI); the static site links its own pages.
+    :param query_link: where a saved query's name links to (default: nowhere).
+    :param stylesheet: link this stylesheet instead of inlining the report's own (HTML).
     """
     from ..templating import render, resource, strings
     from .figures import coverage_key, draw_heatmap
@@ -164,17 +167,6 @@ def build_report(
     else:
         sources = dict(names)
 
-    def link(iri: str | None) -> str | None:
-        if iri is None:
-            return None
-        if links == "site":
-            page = page_path(iri, lang)
-            return relative(page, 0) if page else iri
-        return iri
-
-    def query_link(name: str) -> str | None:
-        return relative(query_path(name, lang), 0) if links == "site" else None
-
     made = _made(now)
     context = {
         "w": words,
@@ -196,12 +188,12 @@ def build_report(
         "claims": claims,
         "qc": qc,
         "pictures": sources,
-        "link": link,
-        "query_link": query_link,
+        "link": link or (lambda iri: iri),
+        "query_link": query_link or (lambda name: None),
         "compact": compact,
         "queries": tuple(runner.ran),
-        "css": resource("report.css") if fmt == "html" else "",
-        "site": links == "site",
+        "css": resource("report.css") if fmt == "html" and stylesheet is None else "",
+        "stylesheet": stylesheet,
     }
     text = render(f"report.{fmt}.j2" if fmt == "md" else "report.html.j2", **context)
     return Report(
