@@ -71,16 +71,19 @@ def _provenance(engine: Engine) -> tuple[tuple[str, ...], str | None]:
     return files, version
 
 
-def _network(runner: data.Runner, lang: str, words: dict[str, str]) -> tuple[Any, data.Sources, list[dict[str, Any]]]:
+def _network(
+    runner: data.Runner, lang: str, words: dict[str, str], shared: dict[str, Any]
+) -> tuple[Any, data.Sources, list[dict[str, Any]]]:
     from ..binding import expand_curie
     from ..network import brokers, metrics, projection
     from .figures import draw_network
 
-    graph = projection("projection-actors", engine=runner.engine)
-    runner.ran.append("projection-actors")
-    measured = metrics(graph)
     a, b = (expand_curie(c) or c for c in ("tpd:IDN", "tpd:KHM"))
-    between = brokers(graph, a, b)
+    if "graph" not in shared:  # the projection and its metrics do not depend on the language
+        graph = projection("projection-actors", engine=runner.engine)
+        shared.update(graph=graph, metrics=metrics(graph), brokers=brokers(graph, a, b), layout={})
+    graph, measured, between = shared["graph"], shared["metrics"], shared["brokers"]
+    runner.ran.append("projection-actors")
     ranked = [r["node"] for r in measured.top("betweenness", TOP_BROKERS)]
     labelled = [a, b, *[n for n in ranked if n not in (a, b)]]
     sizes = {r["node"]: float(r["betweenness"]) for r in measured.rows}
@@ -94,6 +97,7 @@ def _network(runner: data.Runner, lang: str, words: dict[str, str]) -> tuple[Any
         {**class_words, "path": words["net_path"], "title": words["net_title"]},
         lang=lang,
         sizes=sizes,
+        layout=shared["layout"],
     )
     facts = {f for u, v in on_path for f in graph.edges[u, v].get("facts", "").split()}
     sources = data.network_sources(runner, {expand_curie(f) or f for f in facts})
@@ -107,7 +111,14 @@ def _network(runner: data.Runner, lang: str, words: dict[str, str]) -> tuple[Any
         }
         for r in measured.top("betweenness", TOP_BROKERS)
     ]
-    return picture, sources, [{"table": table, "shortest": between.shortest_paths, "distance": between.distance}]
+    info = {
+        "table": table,
+        "shortest": between.shortest_paths,
+        "distance": between.distance,
+        "drawn": picture.drawn,
+        "nodes": graph.number_of_nodes(),
+    }
+    return picture, sources, [info]
 
 
 def _iri(value: str) -> Any:
@@ -126,6 +137,7 @@ def build_report(
     stylesheet: str | None = None,
     now: datetime | None = None,
     picture_prefix: str = "report",
+    shared: dict[str, Any] | None = None,
 ) -> Report:
     """Make the report from the graph of ``engine`` (default: the bundled graph).
 
@@ -134,6 +146,8 @@ def build_report(
     :param link: where an entity links to (default: its IRI); the static site links its own pages.
     :param query_link: where a saved query's name links to (default: nowhere).
     :param stylesheet: link this stylesheet instead of inlining the report's own (HTML).
+    :param shared: a dictionary kept between reports of the same graph in several languages: the network's
+        projection, metrics and layout are then computed once (and the pictures are the same).
     """
     from ..templating import render, resource, strings
     from .figures import coverage_key, draw_heatmap
@@ -154,7 +168,7 @@ def build_report(
     heat_rows = [(_heat_label(r, prefix), r["a"], r["b"]) for r in matrix]
     coverage_words = {k: words["cov_" + k.replace("-", "_")] for k in ("full", "partial", "none-found", "not-examined")}
     heatmap = draw_heatmap(heat_rows, (states[0].text, states[1].text), coverage_words, words["heat_title"])
-    network, network_sources, network_info = _network(runner, lang, words)
+    network, network_sources, network_info = _network(runner, lang, words, shared if shared is not None else {})
     claims = data.claims(runner)
     qc = data.qc_findings(runner)
     files, version = _provenance(engine)

@@ -25,6 +25,8 @@ __all__ = ["COVERAGE_KEYS", "Picture", "coverage_key", "draw_heatmap", "draw_net
 COVERAGE_KEYS = ("full", "partial", "none-found", "not-examined")
 _COVERAGE_COLOURS = {"full": "#1a7f37", "partial": "#9be9a8", "none-found": "#d1242f", "not-examined": "#eaeef2"}
 _PATH_COLOUR = "#e36209"
+#: the most nodes a network picture draws (a reader cannot read more)
+MAX_DRAWN_NODES = 150
 
 
 class Picture(NamedTuple):
@@ -32,6 +34,8 @@ class Picture(NamedTuple):
 
     png: bytes
     labels: tuple[tuple[str, tuple[float, float, float, float]], ...] = ()
+    #: how many nodes the picture draws (a network picture may leave the periphery of a large network out)
+    drawn: int = 0
 
 
 def coverage_key(text: str) -> str:
@@ -105,11 +109,16 @@ def draw_network(
     *,
     lang: str = "en",
     sizes: Mapping[str, float] | None = None,
+    layout: dict[str, Any] | None = None,
 ) -> tuple[Picture, set[tuple[str, str]]]:
     """The actor network for reading; returns the picture and the edges on shortest paths between ``pair``.
 
     :param labelled: the nodes that get a label (the top brokers and the pair); the rest are dots.
     :param words: the legend's wording (``path``, ``title``) and class names.
+    :param layout: a cache for the node positions, so that two languages draw the same picture (and lay it out once).
+
+    A network of more than :data:`MAX_DRAWN_NODES` nodes is drawn as the pair, the nodes on its shortest paths and
+    the nodes of highest ``sizes``; the picture's nodes are then fewer than the network's (``Picture.drawn``).
     """
     import networkx as nx
 
@@ -119,10 +128,6 @@ def draw_network(
 
     g = undirected(graph)
     a, b = pair
-    start = {a: (-1.0, 0.0), b: (1.0, 0.0)}
-    position = nx.spring_layout(
-        g, pos=start, fixed=[a, b], seed=SEED, k=2.2 / math.sqrt(max(g.number_of_nodes(), 1)), iterations=300
-    )
     from_a = nx.single_source_shortest_path_length(g, a)
     from_b = nx.single_source_shortest_path_length(g, b)
     distance = from_a.get(b)
@@ -133,6 +138,21 @@ def draw_network(
                 if x in from_a and y in from_b and from_a[x] + 1 + from_b[y] == distance:
                     on_path.add((min(u, v), max(u, v)))
     path_nodes = {n for e in on_path for n in e}
+    if g.number_of_nodes() > MAX_DRAWN_NODES:  # a picture for reading: the pair, its paths and the top brokers
+        keep = {a, b, *path_nodes, *(n for n in labelled if n in g)}
+        near = [n for n in g.nodes if min(from_a.get(n, 9), from_b.get(n, 9)) <= 1 and n not in keep]
+        near.sort(key=lambda n: (-(sizes or {}).get(n, 0.0), n))
+        keep.update(near[: max(0, MAX_DRAWN_NODES - len(keep))])
+        g = g.subgraph(keep).copy()
+        g = g.subgraph(nx.node_connected_component(g, a)).copy()  # what hangs from the pair, nothing adrift
+    cache = layout if layout is not None else {}
+    position = cache.get("position")
+    if position is None or set(position) != set(g.nodes):
+        start = {a: (-1.0, 0.0), b: (1.0, 0.0)}
+        position = nx.spring_layout(
+            g, pos=start, fixed=[a, b], seed=SEED, k=2.2 / math.sqrt(max(g.number_of_nodes(), 1)), iterations=300
+        )
+        cache["position"] = position
     values = sizes or {}
     top = max(values.values(), default=0.0) or 1.0
     figure, axes = plt.subplots(figsize=(14, 10), dpi=100)
@@ -142,12 +162,13 @@ def draw_network(
         g, position, edgelist=sorted(on_path), ax=axes, alpha=0.9, width=2.4, edge_color=_PATH_COLOUR
     )
     nodes = list(g.nodes)
+    node_sizes = [60 + 1800 * (values.get(n, 0.0) / top) for n in nodes]
     nx.draw_networkx_nodes(
         g,
         position,
         nodelist=nodes,
         ax=axes,
-        node_size=[60 + 1800 * (values.get(n, 0.0) / top) for n in nodes],
+        node_size=node_sizes,
         node_color=[CLASS_COLOURS.get(g.nodes[n].get("cls", ""), "#c7c7c7") for n in nodes],
         edgecolors=[_PATH_COLOUR if n in path_nodes else "#333333" for n in nodes],
         linewidths=[1.8 if n in path_nodes else 0.4 for n in nodes],
@@ -157,6 +178,11 @@ def draw_network(
     figure.canvas.draw()
     renderer = figure.canvas.get_renderer()
     placed: list[tuple[str, tuple[float, float, float, float]]] = []
+    dots = []  # the nodes' discs in pixels: a label tries not to hide one
+    for n, size in zip(nodes, node_sizes, strict=True):
+        px, py = axes.transData.transform(position[n])
+        r = math.sqrt(size) / 2 * figure.dpi / 72
+        dots.append((n, (float(px - r), float(py - r), float(px + r), float(py + r))))
     key = "label_id" if lang == "id" else "label_en"
     for node in labelled:
         if node not in g:
@@ -177,15 +203,18 @@ def draw_network(
             zorder=5,
         )
         box = None
-        for radius in range(14, 400, 10):
-            for step in range(16):
-                angle = math.pi / 2 + step * math.pi / 8
-                label.set_position((radius * math.cos(angle), radius * math.sin(angle)))
-                label.update_positions(renderer)
-                extent = Text.get_window_extent(label, renderer)  # the text alone, not its leader line
-                candidate = (float(extent.x0), float(extent.y0), float(extent.x1), float(extent.y1))
-                if not any(_overlaps(candidate, other, 6.0) for _, other in placed):
-                    box = candidate
+        for avoid in ([*placed, *dots], placed):  # labels and nodes; failing that, labels only
+            for radius in range(14, 400, 10):
+                for step in range(16):
+                    angle = math.pi / 2 + step * math.pi / 8
+                    label.set_position((radius * math.cos(angle), radius * math.sin(angle)))
+                    label.update_positions(renderer)
+                    extent = Text.get_window_extent(label, renderer)  # the text alone, not its leader line
+                    candidate = (float(extent.x0), float(extent.y0), float(extent.x1), float(extent.y1))
+                    if not any(_overlaps(candidate, other, 6.0) for _, other in avoid):
+                        box = candidate
+                        break
+                if box is not None:
                     break
             if box is not None:
                 break
@@ -199,8 +228,8 @@ def draw_network(
         for c in present
     ]
     handles.append(Line2D([], [], color=_PATH_COLOUR, linewidth=2.4, label=words["path"]))
-    axes.legend(handles=handles, loc="lower left", fontsize=8, frameon=False, ncol=2)
+    axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), fontsize=8, frameon=False, ncol=4)
     axes.set_title(words["title"], fontsize=12)
     png = _png(figure)
     plt.close(figure)
-    return Picture(png, tuple(placed)), on_path
+    return Picture(png, tuple(placed), g.number_of_nodes()), on_path

@@ -121,6 +121,7 @@ def build_site(
                 text = query_text(saved, params, engine=engine, language=lang)
                 if hasattr(result, "rows"):
                     put(query_path(saved.name, lang), pages.query_page(saved, lang, result, text, params))
+        shared: dict[str, object] = {}
         for lang in langs:
             put(f"ontology.{lang}.html", pages.ontology_page(lang))
             put(f"index.{lang}.html", pages.index_page(lang, queries, entities))
@@ -133,7 +134,9 @@ def build_site(
                 def query_link(name: str, lang: str = lang) -> str | None:
                     return relative(query_path(name, lang), 0)
 
-                made = build_report(engine, lang, "html", link=link, query_link=query_link, stylesheet="style.css")
+                made = build_report(
+                    engine, lang, "html", link=link, query_link=query_link, stylesheet="style.css", shared=shared
+                )
                 put(f"report.{lang}.html", made.text)
         _swap(build, target)
     except BaseException:

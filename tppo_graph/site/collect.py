@@ -80,6 +80,8 @@ class GraphIndex:
         for target, s, p in pending:  # a blank node's links count as its owner's
             self.incoming[target].append((self.root(s), p))
         self._ancestors: dict[str, set[str]] = {}
+        self._memo: dict[tuple[str, str], str] = {}
+        self._members: dict[str, list[str]] | None = None
 
     def root(self, subject: str) -> str:
         """The IRI a blank node hangs from (itself for an IRI)."""
@@ -91,6 +93,12 @@ class GraphIndex:
 
     def label(self, iri: str, lang: str) -> str:
         """The label in ``lang``, else the other language, else an untagged title, else the compact IRI."""
+        memo = self._memo.get((iri, lang))
+        if memo is None:
+            memo = self._memo[(iri, lang)] = self._label(iri, lang)
+        return memo
+
+    def _label(self, iri: str, lang: str) -> str:
         found = self.labels.get(iri, {})
         for candidate in (lang, "en" if lang == "id" else "id", ""):
             if candidate in found:
@@ -136,7 +144,14 @@ class GraphIndex:
 
     def members(self, cls: str) -> list[str]:
         """The subjects typed ``cls`` directly."""
-        return sorted(s for s, types in self.types.items() if cls in types and not s.startswith("_:"))
+        if self._members is None:
+            by_class: dict[str, list[str]] = defaultdict(list)
+            for s, types in self.types.items():
+                if not s.startswith("_:"):
+                    for t in types:
+                        by_class[t].append(s)
+            self._members = {c: sorted(m) for c, m in by_class.items()}
+        return self._members.get(cls, [])
 
     def closure(self, subject: str) -> list[ox.Triple]:
         """The triples of ``subject`` and of the blank nodes it reaches (for its Turtle and JSON-LD)."""

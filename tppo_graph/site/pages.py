@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 from markupsafe import Markup, escape
 
-from ..namespaces import PREFIXES, TPPO, TPSH, compact
+from ..namespaces import PREFIXES, TPPO, TPSH
+from ..namespaces import compact as _compact
 from ..sitepaths import page_path, query_path, relative
 from ..tables import natural_key
 from ..templating import render, strings
@@ -25,6 +27,7 @@ _QUALIFIED = TPPO + "qualifiedProvenance"
 _LABELS = (PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel", PREFIXES["skos"] + "altLabel")
 _PROVENANCE = (_STATUS, _SOURCE, _NOTE, _QUALIFIED)
 _XSD_STRING = PREFIXES["xsd"] + "string"
+compact = cache(_compact)  # the same few thousand IRIs, compacted hundreds of thousands of times
 #: rows of a query result shown on its page; the rest are counted
 MAX_RESULT_ROWS = 500
 
