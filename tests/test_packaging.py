@@ -35,6 +35,8 @@ def test_wheel_contains_ontology_data_and_queries(wheel: Path):
     expected_queries = {f"tppo_graph/_data/queries/{p.name}" for p in (ROOT / "queries").glob("*.rq")}
     assert expected_queries <= names
     assert "tppo_graph/py.typed" in names
+    templates = {f"tppo_graph/templates/{p.name}" for p in (ROOT / "tppo_graph" / "templates").iterdir() if p.is_file()}
+    assert {"tppo_graph/templates/report.html.j2", "tppo_graph/templates/strings.json"} <= templates <= names
 
 
 def test_wheel_metadata_carries_the_licences(wheel: Path):
@@ -111,6 +113,8 @@ def test_fresh_install_imports_everything_it_uses(fresh_venv: Path, tmp_path: Pa
         ["query", "palermo-obligations-without-bilateral-mechanism"],
         ["validate"],
         ["network", "actors", "--top", "3"],
+        ["report", "--format", "md"],
+        ["site", "-o", "public", "--no-report"],
     ],
     ids=lambda a: a[0],
 )
@@ -124,4 +128,8 @@ def test_installed_wheel_runs_away_from_the_checkout(fresh_venv: Path, tmp_path:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() and "Traceback" not in done.stderr
+    assert "Traceback" not in done.stderr
+    if args[0] == "site":  # writes a folder, says so on standard error
+        assert (tmp_path / "public" / "id" / "IDN.en.html").is_file() and "Wrote the site" in done.stderr
+    else:
+        assert done.stdout.strip()

@@ -29,6 +29,7 @@ from .options import (
     remote_options,
     result_options,
 )
+from .publish import REPORT_SUMMARY, SITE_SUMMARY, build_report, build_site, run_report, run_site
 
 __all__ = ["VERBS", "Verb"]
 
@@ -362,6 +363,12 @@ VERBS: dict[str, Verb] = {
         run_network,
     ),
     "load": Verb("Upload the whole graph into a SPARQL store, atomically.", build_load, run_load),
+    "report": Verb(
+        REPORT_SUMMARY,
+        build_report,
+        run_report,
+    ),
+    "site": Verb(SITE_SUMMARY, build_site, run_site),
     "serve": Verb(
         "Serve the graph over SPARQL on this machine (the Oxigraph server) until Ctrl-C.", build_serve, run_serve
     ),

@@ -15,10 +15,10 @@ from .metrics import SEED, undirected
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["plot_network"]
+__all__ = ["CLASS_COLOURS", "plot_network"]
 
 #: colour of each class in pictures; any other class is grey
-_CLASS_COLOURS = {
+CLASS_COLOURS = {
     "tppo:State": "#1f77b4",
     "tppo:GovernmentBody": "#aec7e8",
     "tppo:InternationalOrganization": "#d62728",
@@ -65,7 +65,7 @@ def plot_network(
     values = sizes or {}
     top = max(values.values(), default=0.0) or 1.0
     node_sizes = [120 + 2200 * (values.get(n, 0.0) / top) for n in g.nodes]
-    colours = [_CLASS_COLOURS.get(g.nodes[n].get("cls", ""), "#c7c7c7") for n in g.nodes]
+    colours = [CLASS_COLOURS.get(g.nodes[n].get("cls", ""), "#c7c7c7") for n in g.nodes]
     figure, axes = plt.subplots(figsize=(16, 12), dpi=110)
     nx.draw_networkx_edges(g, position, ax=axes, alpha=0.25, width=0.8)
     nx.draw_networkx_nodes(
@@ -79,7 +79,7 @@ def plot_network(
     nx.draw_networkx_labels(g, position, labels=labels, ax=axes, font_size=7)
     present = sorted({g.nodes[n].get("cls", "") for n in g.nodes})
     handles = [
-        Line2D([], [], marker="o", linestyle="", color=_CLASS_COLOURS.get(c, "#c7c7c7"), label=c or "other")
+        Line2D([], [], marker="o", linestyle="", color=CLASS_COLOURS.get(c, "#c7c7c7"), label=c or "other")
         for c in present
     ]
     axes.legend(handles=handles, loc="lower left", fontsize=8, frameon=False)
