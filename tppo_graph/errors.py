@@ -19,6 +19,7 @@ __all__ = [
     "OutputError",
     "QueryDefinitionError",
     "QueryError",
+    "QueryTimeout",
     "StoreError",
     "StoreTimeout",
     "TppoGraphError",
@@ -97,6 +98,10 @@ class QueryError(TppoGraphError):
     def __init__(self, message: str, *, query: str | None = None) -> None:
         self.query = query
         super().__init__(message)
+
+
+class QueryTimeout(QueryError):
+    """A local query that ran past its time limit (``--timeout``)."""
 
 
 class QueryDefinitionError(TppoGraphError):
