@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from . import log
-from .errors import StoreError, StoreTimeout, UsageError
+from .errors import StoreError, StoreTimeout, UsageError, keep_secret, redact
 
 __all__ = [
     "QUERY_ACCEPT",
@@ -83,20 +83,20 @@ def check_url(url: str, option: str = "endpoint") -> urllib.parse.SplitResult:
     """An http(s) URL without user:password in it (credentials have their own options: a URL gets printed)."""
     from .errors import InvalidOption
 
-    try:
-        parsed = urllib.parse.urlsplit(url)
-        parsed.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError as exc:
-        raise InvalidOption(option, option, f"{safe_url(url)!r} is not a URL ({exc})") from None
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise InvalidOption(option, option, f"{safe_url(url)!r} is not an http(s) URL")
-    if "@" in parsed.netloc:
+    if "@" in url.split("?", 1)[0].split("#", 1)[0]:  # checked first: a password may hold a / or a :
         raise InvalidOption(
             option,
             option,
             f"{safe_url(url)!r}: the URL holds a user name or password; give them with --user and the "
             "password variable (--password-env) instead",
         )
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        parsed.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise InvalidOption(option, option, f"{safe_url(url)!r} is not a URL (its host or port is malformed)") from None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InvalidOption(option, option, f"{safe_url(url)!r} is not an http(s) URL")
     if any(ord(c) < 33 or c in '<>"{}|\\^`' for c in url):
         raise InvalidOption(option, option, f"{safe_url(url)!r} holds spaces or characters a URL cannot hold")
     return parsed
@@ -130,12 +130,11 @@ def endpoints_for(endpoint: str, update: str | None = None, store: str | None = 
 
 def safe_url(url: str) -> str:
     """The URL without any user:password part and without its query string (which may hold a query or a key)."""
-    try:
-        parsed = urllib.parse.urlsplit(url)
-        netloc = parsed.netloc.rpartition("@")[2]
-        return urllib.parse.urlunsplit((parsed.scheme, netloc, parsed.path, "", ""))
-    except ValueError:
-        return "<a malformed URL>"
+    scheme, sep, rest = url.partition("://")
+    rest = rest.split("#", 1)[0].split("?", 1)[0]
+    if "@" in rest:  # up to the last @: a password may hold a / that would end the host part early
+        rest = rest.rpartition("@")[2]
+    return f"{scheme}{sep}{rest}" if sep else "<a URL without a scheme>"
 
 
 class Response(NamedTuple):
@@ -200,17 +199,16 @@ class Transport:
 
         self.credentials = credentials
         self.timeout = check_timeout(timeout)
+        if credentials is not None:
+            # every form a server or a library could echo them in; no message of the error family shows them
+            user, password = credentials.user, credentials.password
+            token = credentials.header().split(" ", 1)[1]
+            quoted = [urllib.parse.quote(s, safe="") for s in (token, password)]
+            keep_secret(token, f"{user}:{password}", password, *quoted, urllib.parse.quote(password))
 
     def redact(self, text: str) -> str:
-        """``text`` without the credentials in any form a server or a library could echo them in."""
-        if self.credentials is None:
-            return text
-        user, password = self.credentials.user, self.credentials.password
-        token = self.credentials.header().split(" ", 1)[1]
-        secrets = [token, urllib.parse.quote(token), f"{user}:{password}", password, urllib.parse.quote(password)]
-        for secret in sorted({s for s in secrets if len(s) >= 3}, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+        """``text`` without any credential this process was given, in any form (see :func:`errors.redact`)."""
+        return redact(text)
 
     def send(self, what: str, request: urllib.request.Request, *, after_timeout: str = "") -> Response:
         """Send one request and read its whole answer; every failure becomes a one-line :class:`StoreError`.
