@@ -28,6 +28,13 @@ class Faults:
     hold_seconds: float = 2.0
     fail_held: bool = False  # answer the held request with HTTP 500 after the hold instead of forwarding it
     holding: threading.Event = field(default_factory=threading.Event)  # set when the hold begins
+    status: int | None = None  # answer every request with this status and `body` instead of forwarding it
+    body: bytes = b""
+    content_type: str = "text/plain"
+    echo_auth: bool = False  # with `status`: the body repeats the request's Authorization header, as some servers do
+    redirect_to: str | None = None  # answer with 307 to this base URL + /redirected + the path (once: see below)
+    dribble: float = 0.0  # send the answer one byte every `dribble` seconds
+    authorizations: list[str | None] = field(default_factory=list)  # the Authorization header of each request
     uploads: int = 0
     active: int = 0  # requests being handled (forwarded, held or answered)
     requests: list[str] = field(default_factory=list)
@@ -79,6 +86,18 @@ class Proxy:
 
             def _handle(self, faults: Faults) -> None:
                 faults.requests.append(f"{self.command} {self.path}")
+                faults.authorizations.append(self.headers.get("Authorization"))
+                if self.path.startswith("/redirected/"):  # a request some proxy redirected here
+                    self.path = self.path[len("/redirected") :]
+                elif faults.redirect_to is not None:
+                    self._answer(307, b"", {"Location": faults.redirect_to + "/redirected" + self.path})
+                    return
+                if faults.status is not None:
+                    body = faults.body
+                    if faults.echo_auth:
+                        body += b" (you sent Authorization: " + self.headers.get("Authorization", "").encode() + b")"
+                    self._answer(faults.status, body, {"Content-Type": faults.content_type})
+                    return
                 if faults.credentials is not None:
                     expected = "Basic " + base64.b64encode(":".join(faults.credentials).encode()).decode()
                     if self.headers.get("Authorization") != expected:
@@ -127,7 +146,13 @@ class Proxy:
                             self.send_header(key, value)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(body)
+                    if proxy.faults.dribble:
+                        for i in range(len(body)):
+                            self.wfile.write(body[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(proxy.faults.dribble)
+                    else:
+                        self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
                     pass
 

@@ -18,6 +18,11 @@ from tppo_graph.store import cache_dir, open_store
 from .conftest import ROOT
 
 
+def stores() -> list[Path]:
+    """The published stores in the cache (not the lock files, not the private folders of builds)."""
+    return [p for p in cache_dir().iterdir() if not p.name.startswith(".")]
+
+
 @pytest.fixture
 def private_cache(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -29,11 +34,11 @@ def test_cached_store_answers_like_the_in_memory_one(private_cache, bundled_stor
     engine = connect()
     assert isinstance(engine, LocalEngine)
     assert len(engine.store) == len(bundled_store)
-    assert len(list(cache_dir().iterdir())) == 1
+    assert len(stores()) == 1
     name = "palermo-obligations-without-bilateral-mechanism"
     assert run_query(name, engine=engine).values() == run_query(name, engine=local).values()
     connect()  # a second run reuses the store instead of building another
-    assert len(list(cache_dir().iterdir())) == 1
+    assert len(stores()) == 1
 
 
 def test_a_changed_file_gets_a_new_cache(private_cache):
@@ -43,7 +48,7 @@ def test_a_changed_file_gets_a_new_cache(private_cache):
     with (data / "sources.ttl").open("a", encoding="utf-8") as handle:
         handle.write('\n<https://w3id.org/tppo/id/extra> <http://www.w3.org/2000/01/rdf-schema#label> "x"@en .\n')
     assert len(open_store([data])) == first + 1  # never the stale store
-    assert len(list(cache_dir().iterdir())) == 2
+    assert len(stores()) == 2
 
 
 def test_broken_file_leaves_no_half_built_cache(private_cache):
@@ -128,6 +133,6 @@ def test_large_graph_first_query_answers_from_memory_while_the_store_builds(tmp_
         time.sleep(0.1)
     built = [p for p in cache_dir().iterdir() if p.name[:1] != "."]
     assert len(built) == 1, "the detached process did not build the store"
-    while time.monotonic() < deadline and any(p.suffix == ".lock" for p in cache_dir().iterdir()):
+    while time.monotonic() < deadline and store._is_held(cache_dir() / f".{built[0].name}.lock"):
         time.sleep(0.1)
     assert len(open_store()) == len(first)  # now read from the store the background process built

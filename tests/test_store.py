@@ -237,11 +237,21 @@ def test_timeout_is_an_error_not_an_empty_result(loaded_server, runner):
 
 
 def test_server_errors_carry_the_servers_message(loaded_server, runner):
-    result = runner.invoke(
-        main, ["sparql", "SELECT * WHERE { ?s ?p ?o } GROUP BY ?nothing", "--endpoint", loaded_server.query]
-    )
+    faults = Faults(status=400, body=b"Query evaluation error:\n  no such function")
+    with Proxy(loaded_server.base, faults) as proxy:
+        result = runner.invoke(main, ["sparql", "SELECT * WHERE { ?s ?p ?o }", "--endpoint", proxy.url + "/query"])
     assert result.exit_code == 2
-    assert "HTTP 400" in result.stderr and result.stderr.count("\n") == 1
+    assert "HTTP 400 Bad Request: Query evaluation error: no such function" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_malformed_queries_are_refused_before_anything_is_sent(loaded_server, runner):
+    with Proxy(loaded_server.base) as proxy:
+        result = runner.invoke(
+            main, ["sparql", "SELECT * WHERE { ?s ?p ?o } GROUP BY ?nothing", "--endpoint", proxy.url + "/query"]
+        )
+        assert proxy.faults.requests == []
+    assert result.exit_code == 2 and "SPARQL syntax error at 1:" in result.stderr
 
 
 def test_long_queries_are_sent_by_post(loaded_server):

@@ -36,10 +36,6 @@ __all__ = [
 Bindings = Mapping[str, ox.NamedNode | ox.Literal]
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-_QUERY_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
-_UPDATE_KEYWORDS = re.compile(
-    r"^\s*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE | re.MULTILINE
-)
 _DECLARED = re.compile(r"PREFIX\s+([\w.-]*):", re.IGNORECASE)
 
 
@@ -57,9 +53,12 @@ def expand_curie(value: str) -> str | None:
 
 
 def is_update(text: str) -> bool:
-    """Whether ``text`` looks like a SPARQL Update (refused: the toolkit's queries are read-only)."""
-    stripped = strip_comments(text)
-    return _UPDATE_KEYWORDS.search(stripped) is not None and not _QUERY_FORM.search(stripped)
+    """Whether ``text`` is a SPARQL Update by its first keyword after the prologue (refused: the toolkit's queries
+    are read-only). A quick test only: every engine refuses whatever its query parser does not read as a query."""
+    from .guard import code_only
+    from .guard import is_update as starts_as_update
+
+    return starts_as_update(code_only(text))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -143,13 +143,17 @@ def _param_from(path: Path, name: str, spec: object) -> QueryParam:
     )
 
 
-def _header_cache(path: Path) -> Path:
-    """Where the parsed header of ``path`` is cached, keyed by the file's path, size and modification time."""
-    from .resources import user_cache_dir
+def _header_cache(header_lines: list[str]) -> Path | None:
+    """Where a parsed header is cached, keyed by a hash of its text (a file rewritten with the same size and
+    modification time must not get the old header); None without a cache folder."""
+    from .resources import fingerprint, user_cache_dir
 
-    stat = path.stat()
-    flat = str(path.resolve()).replace(os.sep, "%")
-    return user_cache_dir() / "query-headers" / f"{flat}@{stat.st_size}-{stat.st_mtime_ns}.json"
+    folder = user_cache_dir()
+    return (
+        None
+        if folder is None
+        else folder / "query-headers" / f"{fingerprint(chr(10).join(header_lines).encode())}.json"
+    )
 
 
 def _parse_header(path: Path, header_lines: list[str], first_line: int) -> object:
@@ -157,7 +161,7 @@ def _parse_header(path: Path, header_lines: list[str], first_line: int) -> objec
     import json
 
     use_cache = os.environ.get("TPPO_GRAPH_CACHE", "auto") != "never"
-    cached = _header_cache(path) if use_cache else None
+    cached = _header_cache(header_lines) if use_cache else None
     if cached is not None:
         try:
             return json.loads(cached.read_text(encoding="utf-8"))

@@ -21,7 +21,8 @@ import pyoxigraph as ox
 from . import log
 from .binding import Bindings, long_unicode_escapes, prepare, with_values
 from .catalogue import is_ordered
-from .errors import InvalidOption, QueryError, StoreError
+from .errors import InvalidOption, QueryError, QueryTimeout, StoreError
+from .guard import check_query, check_timeout, syntax_error
 from .namespaces import PREFIXES
 from .results import AskResult, GraphResult, QueryResult, SelectResult
 
@@ -31,10 +32,20 @@ if TYPE_CHECKING:
     from .resources import GraphFiles
     from .transport import Credentials, Transport
 
-__all__ = ["DEFAULT_TIMEOUT", "Engine", "LocalEngine", "RdflibEngine", "RemoteEngine", "connect", "read_answer"]
+__all__ = [
+    "DEFAULT_LOCAL_TIMEOUT",
+    "DEFAULT_TIMEOUT",
+    "Engine",
+    "LocalEngine",
+    "RdflibEngine",
+    "RemoteEngine",
+    "connect",
+]
 
 #: seconds a remote query may take
 DEFAULT_TIMEOUT = 60.0
+#: seconds a local query may take (generous: the slowest saved query takes under 0.4 s at a million triples)
+DEFAULT_LOCAL_TIMEOUT = 300.0
 
 
 class Engine(Protocol):
@@ -58,11 +69,6 @@ class Engine(Protocol):
         return result
 
 
-def _syntax_message(exc: SyntaxError) -> str:
-    message = " ".join(str(exc.msg if exc.msg else exc).split())
-    return message if message.startswith("error") else f"error: {message}"
-
-
 def _from_pyoxigraph(answer: object, name: str | None, engine: str, ordered: bool) -> QueryResult:
     if isinstance(answer, ox.QueryBoolean):
         return AskResult(bool(answer), query=name, engine=engine)
@@ -79,13 +85,24 @@ class LocalEngine(Engine):
 
     :param store: the store to query (from :func:`tppo_graph.store.open_store`, or any pyoxigraph store).
     :param data: the data selection the store holds, when it was built from files (export needs them).
+    :param timeout: seconds a query may run (Ctrl-C stops the wait at any time).
+    :param allow_service: run ``SERVICE`` clauses (requests to the hosts they name); refused by default.
     """
 
     name = "pyoxigraph"
 
-    def __init__(self, store: ox.Store, data: Sequence[str | Path] | None = None) -> None:
+    def __init__(
+        self,
+        store: ox.Store,
+        data: Sequence[str | Path] | None = None,
+        *,
+        timeout: float = DEFAULT_LOCAL_TIMEOUT,
+        allow_service: bool = False,
+    ) -> None:
         self.store = store
         self.data = data
+        self.timeout = check_timeout(timeout)
+        self.allow_service = allow_service
 
     def files(self) -> GraphFiles:
         """The files this engine's store was built from."""
@@ -94,13 +111,28 @@ class LocalEngine(Engine):
         return graph_files(self.data)
 
     def query(self, text: str, bindings: Bindings | None = None, *, name: str | None = None) -> QueryResult:
-        try:
+        from .inflight import Overdue, bounded
+
+        what = name or "query"
+        full = with_values(text, bindings or {})
+        code = check_query(full, what=what, allow_service=self.allow_service)
+        ordered = is_ordered(text)
+
+        def run() -> QueryResult:
             # The catalogue prefixes go as pyoxigraph's argument rather than PREFIX lines (the same query as
-            # prepare() gives): a syntax error then points at the line of the text the user wrote.
-            answer = self.store.query(with_values(text, bindings or {}), prefixes=PREFIXES)
+            # prepare() gives): a syntax error then points at the line of the text the user wrote. Store.query
+            # runs queries only: an update is a syntax error here.
+            answer = self.store.query(full, prefixes=PREFIXES)
+            return _from_pyoxigraph(answer, name, self.name, ordered)
+
+        try:
+            return bounded(run, self.timeout, what)  # type: ignore[no-any-return]
         except SyntaxError as exc:
-            raise QueryError(f"{name or 'query'}: SPARQL syntax {_syntax_message(exc)}", query=name) from None
-        return _from_pyoxigraph(answer, name, self.name, is_ordered(text))
+            raise syntax_error(exc, code, what) from None
+        except (OSError, RuntimeError, ValueError) as exc:  # evaluation failed (a SERVICE that did not answer, ...)
+            raise QueryError(f"{what}: the query failed: {' '.join(str(exc).split())}", query=name) from None
+        except Overdue:
+            raise QueryTimeout(f"{what}: stopped after {self.timeout:g} s (the query time limit, --timeout)") from None
 
 
 def _triple(triple: Any) -> ox.Triple:
@@ -124,6 +156,7 @@ class RdflibEngine(Engine):
         from .parsing import from_rdflib
 
         full = prepare(text, bindings, term_text=lambda t: long_unicode_escapes(str(t)))
+        check_query(full, what=name or "query")  # rdflib runs SERVICE too, and recurses as deep as the text
         try:
             answer: Any = self.graph.query(full)  # rdflib's Result: rows, a boolean or triples by its type
         except Exception as exc:  # noqa: BLE001 - rdflib raises pyparsing and other errors; report as query errors
@@ -240,7 +273,8 @@ def connect(
     endpoint: str | None = None,
     graph: str | None = None,
     credentials: Credentials | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
+    allow_service: bool = False,
 ) -> Engine:
     """The engine for a graph: the selected files (default: the bundled graph, or ``$TPPO_GRAPH_DATA``) in the
     cached embedded store, or a SPARQL endpoint.
@@ -249,7 +283,9 @@ def connect(
     :param endpoint: a SPARQL endpoint's query URL instead of files.
     :param graph: with ``endpoint``: the named graph to query as the default graph.
     :param credentials: with ``endpoint``: HTTP basic-auth credentials.
-    :param timeout: with ``endpoint``: seconds to wait for each answer.
+    :param timeout: seconds each query may take (default :data:`DEFAULT_TIMEOUT` for an endpoint,
+        :data:`DEFAULT_LOCAL_TIMEOUT` for files).
+    :param allow_service: with files: let queries run ``SERVICE`` clauses (refused by default).
     """
     if endpoint is None:
         for option, value in (("graph", graph), ("credentials", credentials)):
@@ -257,7 +293,9 @@ def connect(
                 raise InvalidOption(option, option, "only for a remote endpoint")
         from .store import open_store
 
-        return LocalEngine(open_store(data), data)
+        local_timeout = check_timeout(DEFAULT_LOCAL_TIMEOUT if timeout is None else timeout)
+        return LocalEngine(open_store(data), data, timeout=local_timeout, allow_service=allow_service)
     if data is not None:
         raise InvalidOption("data", "data", "give either data files or an endpoint, not both")
-    return RemoteEngine(endpoint, graph=graph, timeout=timeout, credentials=credentials)
+    remote_timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+    return RemoteEngine(endpoint, graph=graph, timeout=remote_timeout, credentials=credentials)

@@ -19,12 +19,15 @@ __all__ = [
     "OutputError",
     "QueryDefinitionError",
     "QueryError",
+    "QueryTimeout",
     "StoreError",
     "StoreTimeout",
     "TppoGraphError",
     "UnknownQueryError",
     "UsageError",
     "ValidationEngineError",
+    "keep_secret",
+    "redact",
 ]
 
 #: exit status: success, or the graph conforms
@@ -35,10 +38,33 @@ EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 
 
+#: every form of every credential this process was given (password, user:password, base64, URL-quoted)
+_SECRETS: set[str] = set()
+
+
+def keep_secret(*forms: str) -> None:
+    """Register forms of a credential that no message may show (:func:`redact` replaces them)."""
+    _SECRETS.update(form for form in forms if len(form) >= 3)
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret replaced by ``***`` (longest first, so no part of one survives)."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
 class TppoGraphError(Exception):
-    """Base class; ``str()`` is the one-line message shown to users, ``exit_code`` the process status."""
+    """Base class; ``str()`` is the one-line message shown to users, ``exit_code`` the process status.
+
+    ``str()`` never shows a credential (:func:`redact`): a server that echoes the request into its error body, a
+    library message that quotes a URL, whatever reached the message on the way.
+    """
 
     exit_code: int = EXIT_BAD_INPUT
+
+    def __str__(self) -> str:
+        return redact(super().__str__())
 
 
 class UsageError(TppoGraphError):
@@ -97,6 +123,10 @@ class QueryError(TppoGraphError):
     def __init__(self, message: str, *, query: str | None = None) -> None:
         self.query = query
         super().__init__(message)
+
+
+class QueryTimeout(QueryError):
+    """A local query that ran past its time limit (``--timeout``)."""
 
 
 class QueryDefinitionError(TppoGraphError):

@@ -74,3 +74,44 @@ class Requests:
         if "error" in box:
             raise box["error"]
         return box.get("value")
+
+
+class Overdue(Exception):
+    """A call that did not finish within its time limit (it goes on in its daemon thread until it ends)."""
+
+
+def bounded(call: Callable[[], Any], timeout: float, what: str) -> Any:
+    """``call()`` in a worker thread, waited for at most ``timeout`` seconds (:class:`Overdue` after).
+
+    For work that cannot be cancelled once started and need not be awaited (a local query: pyoxigraph evaluates
+    it in Rust without the GIL): Ctrl-C or SIGTERM interrupts the wait at once, and a query past its time is left
+    to end in its daemon thread, which does not keep the process alive.
+    """
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            # without its traceback: the frames hold objects (pyoxigraph's result iterators) that must be
+            # dropped in the thread that made them
+            error: BaseException | None = exc
+            while error is not None:
+                error.__traceback__ = None
+                error = error.__context__
+            box["error"] = exc
+        finally:
+            done.set()
+
+    import time
+
+    deadline = time.monotonic() + timeout
+    threading.Thread(target=work, name=f"tppo-graph {what}", daemon=True).start()
+    # short waits, not one long one: a signal handler runs (and raises) only between them
+    while not done.wait(min(0.05, max(deadline - time.monotonic(), 0.0))):
+        if time.monotonic() >= deadline:
+            raise Overdue(what)
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")

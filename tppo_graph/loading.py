@@ -75,7 +75,21 @@ def _count(transport: Transport, endpoints: Endpoints, graph: str | None, *, ser
     )
     if server is not None:
         server.append(answer.server)
-    return int(json.loads(answer.body)["results"]["bindings"][0]["n"]["value"])
+    return int(_answer_part(answer.body, "counting triples in the store", "results", "bindings", 0, "n", "value"))
+
+
+def _answer_part(body: bytes, what: str, *path: str | int) -> Any:
+    """One member of a SPARQL results JSON answer; an answer without it is a one-line :class:`StoreError`."""
+    try:
+        value: Any = json.loads(body)
+        for step in path:
+            value = value[step]
+        return int(value) if path[-1] == "value" else value
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        shown = " ".join(body[:80].decode("utf-8", errors="replace").split())
+        raise StoreError(
+            f"{what}: the store's answer is not the SPARQL result asked for ({exc!r}: {shown!r})"
+        ) from None
 
 
 def _update(transport: Transport, endpoints: Endpoints, text: str, what: str) -> None:
@@ -127,7 +141,7 @@ def _await_switch(
 def _exists(transport: Transport, endpoints: Endpoints, graph: str) -> bool:
     query = f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
     answer = transport.query(endpoints.query, query, what="checking the staging graph", accept=_RESULTS_JSON, post=True)
-    return bool(json.loads(answer.body)["boolean"])
+    return bool(_answer_part(answer.body, "checking the staging graph", "boolean"))
 
 
 def _switch_outcome(switched: bool | None, count: int | None, before: int, target: str, staging_graph: str) -> str:

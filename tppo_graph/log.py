@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["debug", "verbose"]
+__all__ = ["debug", "notice", "verbose"]
 
 LOGGER = "tppo_graph"
 
@@ -22,6 +22,13 @@ def debug(message: str, *args: object) -> None:
     logging = sys.modules.get("logging")
     if logging is not None:
         logging.getLogger(LOGGER).debug(message, *args)
+
+
+def notice(message: str) -> None:
+    """Tell the user, on one line of standard error, something they should know that is not an error (a damaged
+    cache rebuilt, a cache that cannot be used); logged too, if logging is in use."""
+    sys.stderr.write(f"tppo-graph: note: {' '.join(message.split())}\n")
+    debug("note: %s", message)
 
 
 @contextmanager

@@ -1,54 +1,114 @@
 """The on-disk store cache: a pyoxigraph store of the selected graph, built once and reopened read-only.
 
-The first run over a set of files bulk-loads them into an on-disk store under the user cache directory; later
-runs reopen it read-only, which is faster than parsing the files again (about 8 ms against 15 ms for the bundled
-graph's N-Triples, a tenth of a second against seconds at a million triples). The cache key holds the paths, sizes
-and modification times of the files, and is checked in full before a store is reused, so a changed file always
-gets a new store and a stale one is never read. ``TPPO_GRAPH_CACHE`` = ``auto`` (default) | ``always`` |
-``never`` overrides the choice: ``never`` parses the files into memory on every run; ``auto`` does so too when the
-cache directory is not writable, and answers a large graph's first query from memory while a detached process
-builds its store.
+The first run over a set of files bulk-loads them into an on-disk store under the user cache folder; later runs
+reopen it read-only, which is faster than parsing the files again (a few milliseconds for the bundled graph, a
+tenth of a second against seconds at a million triples).
+
+A cache that cannot lie:
+
+- **Keyed on content.** The key holds a cryptographic hash of each file's bytes (BLAKE2b-256 up to 8 MB of input,
+  SHA-256 above), with its RDF format, in order, and the versions of pyoxigraph and of the entailment rules; the
+  store's folder is named by a hash of the key. A file rewritten with the same size and modification time
+  (``cp -p``, ``rsync -t``, a checkout) gets a new store. Hashing the bundled graph's 1 MB costs about 2 ms a run.
+- **Published whole.** A store is built in a private ``.building-*`` folder and published by one rename, under an
+  exclusive lock (``fcntl.flock`` on ``.NAME.lock``; the kernel releases it when its holder dies), so that
+  concurrent builders wait for the first and reuse its store. Leftovers of killed builds are removed by the next
+  build.
+- **Verified on open.** Beside the key, a manifest lists every file of the store with its size and CRC-32; a
+  store that does not match (truncated, a bit flipped, a file gone) is rebuilt, with a one-line notice. Above
+  :data:`VERIFY_MAX_BYTES` of store only the sizes are checked (hashing would cost more than the query).
+
+``TPPO_GRAPH_CACHE`` = ``auto`` (default) | ``always`` | ``never``: ``never`` parses the files into memory on every
+run; ``auto`` does so too, with a notice, when the cache folder cannot be written or there is no home folder, and
+answers a large graph's first query from memory while a detached process builds its store; ``always`` makes an
+unusable cache an error.
 """
 
 from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from . import log
 from .errors import UsageError
 from .parsing import fill_store, ox_format, parse_file
-from .resources import GraphFiles, graph_files, user_cache_dir
+from .resources import GraphFiles, fingerprint, graph_files, rdf_format_name, user_cache_dir
 
 __all__ = ["CACHE_ENV", "build_store", "cache_dir", "cache_key", "open_store"]
 
 CACHE_ENV = "TPPO_GRAPH_CACHE"
-#: stores kept in the cache; the least recently built are removed beyond this
+#: stores kept in the cache; the least recently used are removed beyond this
 CACHE_KEEP = 8
 #: up to this many bytes of input, a missing store is built before answering (it takes well under a second);
 #: above, the first run answers from memory (as fast as parsing allows) while a detached process builds the store
 SYNC_BUILD_MAX_BYTES = 32 * 1024 * 1024
+#: up to this many bytes of store, every file is checksummed on open (about 1 ms for the bundled graph's 3.4 MB);
+#: above, only the sizes are checked
+VERIFY_MAX_BYTES = 64 * 1024 * 1024
 _KEY_FILE = "tppo-graph-key"
+_MANIFEST = "tppo-graph-manifest"
+#: files RocksDB itself may rewrite or that hold no data (its text log, its lock): not in the manifest
+_UNLISTED = ("LOG", "LOCK", _KEY_FILE, _MANIFEST)
+
+
+class _NoCache(Exception):
+    """The cache cannot be used here (no home, a folder that cannot be written)."""
 
 
 def cache_dir() -> Path:
-    """Where the cached stores live ($XDG_CACHE_HOME/tppo-graph/stores)."""
-    return user_cache_dir() / "stores"
+    """Where the cached stores live (``$XDG_CACHE_HOME/tppo-graph/stores`` or the platform's cache folder)."""
+    base = user_cache_dir()
+    if base is None:
+        raise _NoCache("there is no home folder to keep a cache in (set XDG_CACHE_HOME)")
+    return base / "stores"
+
+
+#: up to this many bytes of input, files are hashed with BLAKE2b (its module loads in no time); above, with
+#: OpenSSL's SHA-256 (three times faster per byte, but loading OpenSSL costs about 4 ms, a tenth of a cached query)
+_SMALL_INPUT = 8 * 1024 * 1024
+
+
+def _digest(path: Path, algorithm: str = "blake2b") -> str:
+    """A cryptographic hash of a file's bytes: what a cache key is made of (collisions must be out of reach)."""
+    if algorithm == "blake2b":
+        from _blake2 import blake2b  # hashlib's own BLAKE2b, without the OpenSSL that importing hashlib loads
+
+        digest: Any = blake2b(digest_size=32)
+    else:
+        import hashlib
+
+        digest = hashlib.new(algorithm)
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return f"{algorithm}:{digest.hexdigest()}"
+
+
+def _checksum(path: Path) -> str:
+    """CRC-32 of a store file: catches accidental damage (any flipped bit, a truncation) at a fifth of SHA-256's
+    cost; it is no defence against tampering, but whoever can write the cache folder can write anything there."""
+    crc = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            crc = zlib.crc32(block, crc)
+    return f"{crc:08x}"
 
 
 def cache_key(files: GraphFiles) -> str:
-    """What a cached store must match: every file's resolved path, size and modification time, and the versions."""
+    """What a cached store must match: each file's content hash and format, in order, and the versions."""
     from .entailment import ENTAILMENT_VERSION
 
     # the entailment rules are part of what a store holds: a new rule set must not reuse an old store
     lines = [f"pyoxigraph {getattr(ox, '__version__', '?')}", f"entailment {ENTAILMENT_VERSION}"]
+    algorithm = "blake2b" if sum(p.stat().st_size for p in files.graph) <= _SMALL_INPUT else "sha256"
     for path in files.graph:
-        stat = path.stat()
-        lines.append(f"{path.resolve()}\t{stat.st_size}\t{stat.st_mtime_ns}")
+        lines.append(f"{_digest(path, algorithm)}\t{rdf_format_name(path)}")
     return "\n".join(lines) + "\n"
 
 
@@ -59,21 +119,113 @@ def _mode() -> str:
     return mode
 
 
+def _target(key: str) -> Path:
+    return cache_dir() / fingerprint(key.encode("utf-8"))
+
+
+def _listed(store: Path) -> list[Path]:
+    return sorted(p for p in store.iterdir() if p.is_file() and not p.name.startswith(_UNLISTED))
+
+
+def _manifest(store: Path) -> str:
+    return "".join(f"{p.name}\t{p.stat().st_size}\t{_checksum(p)}\n" for p in _listed(store))
+
+
+def _problem(target: Path, key: str) -> str | None:
+    """Why the store in ``target`` cannot be used for ``key`` ('missing' when there is none), or None if it can."""
+    try:
+        if (target / _KEY_FILE).read_text(encoding="utf-8") != key:
+            return "missing"  # not ours (only a hash collision could do this): built anew
+        expected = (target / _MANIFEST).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return "missing"
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot be read ({exc.strerror if isinstance(exc, OSError) else exc})"
+    entries = [line.split("\t") for line in expected]
+    sizes = {name: int(size) for name, size, _ in entries}
+    try:
+        for name, size in sizes.items():
+            actual = (target / name).stat().st_size
+            if actual != size:
+                return f"{name} is {actual} bytes, not {size}"
+        present = {p.name for p in _listed(target)}
+        if present != set(sizes):
+            return f"its files changed ({', '.join(sorted(present ^ set(sizes)))})"
+        if sum(sizes.values()) <= VERIFY_MAX_BYTES:
+            for name, _, digest in entries:
+                if _checksum(target / name) != digest:
+                    return f"{name} does not match its checksum"
+    except FileNotFoundError as exc:
+        return f"{Path(str(exc.filename)).name} is missing"
+    return None
+
+
+@contextmanager
+def _locked(name: Path) -> Iterator[None]:
+    """Hold the exclusive build lock of one store (blocking until it is free)."""
+    name.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(name.parent / f".{name.name}.lock", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks; a builder that loses the rename discards its copy
+            yield
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _is_held(lock: Path) -> bool:
+    """Whether some process holds the build lock ``lock`` now."""
+    try:
+        import fcntl
+    except ImportError:
+        return True  # cannot tell: leave the folder alone
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def _clean_leftovers(directory: Path, mine: str) -> None:
+    """Remove the private folders of builds that died (their lock is free) and stores set aside as damaged."""
+    import shutil
+
+    for entry in directory.iterdir():
+        if not entry.name.startswith((".building-", ".damaged-")) or not entry.is_dir():
+            continue
+        name = entry.name.split("-", 2)[1] if entry.name.count("-") >= 2 else ""
+        if name == mine or not _is_held(directory / f".{name}.lock"):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
 def _prune(directory: Path, keep: int) -> None:
     import shutil
 
     stores = sorted((p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")), key=os.path.getmtime)
     for old in stores[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
+        if not _is_held(directory / f".{old.name}.lock"):
+            shutil.rmtree(old, ignore_errors=True)
+            (directory / f".{old.name}.lock").unlink(missing_ok=True)
 
 
 def _build(files: GraphFiles, target: Path, key: str) -> None:
-    """Bulk-load the files into a fresh on-disk store, then move it into place in one rename."""
+    """Bulk-load the files into a private folder, then publish it as ``target`` in one rename (lock held)."""
     import shutil
     import tempfile
+    import uuid
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    _clean_leftovers(target.parent, target.name)
+    staging = Path(tempfile.mkdtemp(prefix=f".building-{target.name}-", dir=target.parent))
     try:
         store = ox.Store(str(staging))
         for path in files.graph:
@@ -90,12 +242,15 @@ def _build(files: GraphFiles, target: Path, key: str) -> None:
         store.optimize()
         store.flush()
         del store
-        (staging / _KEY_FILE).write_text(key, encoding="utf-8")  # written last: its presence means complete
-        if target.exists():  # a store for another key that hashed alike: replace it
-            shutil.rmtree(target, ignore_errors=True)
+        (staging / _MANIFEST).write_text(_manifest(staging), encoding="utf-8")
+        (staging / _KEY_FILE).write_text(key, encoding="utf-8")
+        if target.exists():  # a damaged store: set it aside in one rename, then remove it
+            aside = target.parent / f".damaged-{target.name}-{uuid.uuid4().hex[:8]}"
+            target.rename(aside)
+            shutil.rmtree(aside, ignore_errors=True)
         try:
             staging.rename(target)
-        except OSError:  # another process won the race: its store is as good as ours
+        except OSError:  # no lock on this platform and another process won the race: its store is as good
             shutil.rmtree(staging, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -103,16 +258,27 @@ def _build(files: GraphFiles, target: Path, key: str) -> None:
     _prune(target.parent, CACHE_KEEP)
 
 
-def _target(key: str) -> Path:
-    return cache_dir() / f"{zlib.crc32(key.encode('utf-8')):08x}"
+def _ensure_built(files: GraphFiles, target: Path, key: str, unopenable: str | None = None) -> None:
+    """Make ``target`` a good store for ``key``: wait for a concurrent builder or build it (under the lock).
+
+    :param unopenable: why a store that passed the checks could not be opened: rebuilt whatever the checks say.
+    """
+    with _locked(target):
+        problem = _problem(target, key)
+        if problem is None and unopenable is None:
+            return  # another process built it while we waited
+        problem = problem or unopenable
+        if problem != "missing":
+            log.notice(f"the cached store {target} is damaged ({problem}); rebuilding it")
+        log.debug("store: building the cached store %s", target)
+        _build(files, target, key)
 
 
-def _is_built(target: Path, key: str) -> bool:
-    key_file = target / _KEY_FILE
-    try:
-        return key_file.read_text(encoding="utf-8") == key
-    except OSError:
-        return False
+def _open(target: Path) -> ox.Store:
+    store = ox.Store.read_only(str(target))
+    with suppress(OSError):  # mark it used (the least recently used are pruned); a read-only folder only costs that
+        os.utime(target)
+    return store
 
 
 def _build_in_background(data: Sequence[str | Path] | None, target: Path) -> None:
@@ -120,23 +286,11 @@ def _build_in_background(data: Sequence[str | Path] | None, target: Path) -> Non
     import subprocess
     import sys
 
-    lock = target.parent / f".{target.name}.lock"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        os.close(fd)
-    except FileExistsError:
-        import time
-
-        if time.time() - lock.stat().st_mtime < 3600:  # someone is building it; a lock an hour old is stale
-            return
-        lock.unlink(missing_ok=True)
-        return _build_in_background(data, target)
-    except OSError:
+    if _is_held(target.parent / f".{target.name}.lock"):
         return
     entries = [str(Path(d).resolve()) if str(d) != "bundled" else "bundled" for d in (data or [])]
     code = "import sys; from tppo_graph.store import build_store; build_store(sys.argv[1:] or None)"
-    try:
+    with suppress(OSError):  # no background build: the next run tries again
         subprocess.Popen(
             [sys.executable, "-c", code, *entries],
             stdin=subprocess.DEVNULL,
@@ -144,22 +298,20 @@ def _build_in_background(data: Sequence[str | Path] | None, target: Path) -> Non
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # survives this process, does not get its Ctrl-C
         )
-    except OSError:
-        lock.unlink(missing_ok=True)
 
 
 def build_store(data: Sequence[str | Path] | None = None) -> Path:
-    """Build (or confirm) the cached on-disk store of a selection; returns its directory."""
+    """Build (or confirm) the cached on-disk store of a selection; returns its folder."""
     files = graph_files(data)
     key = cache_key(files)
     target = _target(key)
-    lock = target.parent / f".{target.name}.lock"
-    try:
-        if not _is_built(target, key):
-            _build(files, target, key)
-    finally:
-        lock.unlink(missing_ok=True)
+    if _problem(target, key) is not None:
+        _ensure_built(files, target, key)
     return target
+
+
+def _in_memory(files: GraphFiles) -> ox.Store:
+    return fill_store(ox.Store(), files, entailed=True)
 
 
 def open_store(data: Sequence[str | Path] | None = None) -> ox.Store:
@@ -168,22 +320,27 @@ def open_store(data: Sequence[str | Path] | None = None) -> ox.Store:
     mode = _mode()
     if mode == "never":
         log.debug("store: parsing %d files into memory (%s=never)", len(files.graph), CACHE_ENV)
-        return fill_store(ox.Store(), files, entailed=True)
+        return _in_memory(files)
     key = cache_key(files)
-    target = _target(key)
+    unopenable: str | None = None
     try:
-        if _is_built(target, key):
+        target = _target(key)
+        if _problem(target, key) is None:
             log.debug("store: reopening the cached store %s", target)
-            return ox.Store.read_only(str(target))
+            try:
+                return _open(target)
+            except (OSError, RuntimeError) as exc:  # RocksDB found what the checks did not: rebuild it
+                unopenable = f"it cannot be opened: {' '.join(str(exc).split())[:200]}"
         if mode == "auto" and sum(p.stat().st_size for p in files.graph) > SYNC_BUILD_MAX_BYTES:
             log.debug("store: large graph, answering from memory while a background process builds %s", target)
+            target.parent.mkdir(parents=True, exist_ok=True)
             _build_in_background(data, target)
-            return fill_store(ox.Store(), files, entailed=True)
-        log.debug("store: building the cached store %s", target)
-        _build(files, target, key)
-        return ox.Store.read_only(str(target))
-    except OSError as exc:
+            return _in_memory(files)
+        _ensure_built(files, target, key, unopenable)
+        return _open(target)
+    except (OSError, RuntimeError, _NoCache) as exc:
+        reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.strerror else str(exc)
         if mode == "always":
-            raise
-        log.debug("store: no usable cache (%s); parsing into memory", exc)
-        return fill_store(ox.Store(), files, entailed=True)  # no writable cache here: parse into memory
+            raise UsageError(f"{CACHE_ENV}=always: the store cache cannot be used ({reason})") from None
+        log.notice(f"the store cache cannot be used ({reason}); reading the graph into memory")
+        return _in_memory(files)

@@ -1,13 +1,16 @@
 """The one HTTP layer to SPARQL stores: every request to an endpoint, and every error it can give, goes through here.
 
-- SPARQL 1.1 Protocol queries and updates go through SPARQLWrapper, with an explicit ``Accept`` header
-  (:data:`QUERY_ACCEPT`: the W3C result formats, JSON first, and the RDF formats for CONSTRUCT) and content
-  negotiation only (no ``format=`` parameter, which some servers answer in their own dialect).
-- SPARQL 1.1 Graph Store Protocol uploads (which SPARQLWrapper does not speak) go through urllib.
-- :meth:`Transport.send` is the one place where a failure of either becomes a one-line
-  :class:`~tppo_graph.errors.StoreError`, where URLs are shown without credentials (:func:`safe_url`), where
-  a request's time limit is applied, and :meth:`Transport.query` the one place that refuses an update sent as
-  a query.
+- SPARQL 1.1 Protocol queries are built by SPARQLWrapper (the query operation only, with an explicit ``Accept``
+  header, :data:`QUERY_ACCEPT`: the W3C result formats, JSON first, and the RDF formats for CONSTRUCT) and content
+  negotiation only (no ``format=`` parameter, which some servers answer in their own dialect); so are the updates
+  (a load's own ``MOVE``/``DROP``, ``application/sparql-update``). Graph Store Protocol uploads, which SPARQLWrapper
+  does not speak, are plain POSTs.
+- Every request is sent by :meth:`Transport.send`, through one urllib opener: the one place where a failure
+  becomes a one-line :class:`~tppo_graph.errors.StoreError` with the credentials scrubbed from it (server bodies
+  included, :meth:`Transport.redact`), where URLs are shown without credentials or query string
+  (:func:`safe_url`), where the time limit bounds the whole request, and where credentials are kept from a
+  redirect to another origin. :meth:`Transport.query` sends only what pyoxigraph's parser reads as a query.
+- URLs with a user name or password in them are refused (:func:`check_url`): credentials have their own options.
 """
 
 from __future__ import annotations
@@ -18,12 +21,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from . import log
-from .errors import QueryError, StoreError, StoreTimeout, UsageError
+from .errors import StoreError, StoreTimeout, UsageError, keep_secret, redact
 
 __all__ = [
     "QUERY_ACCEPT",
@@ -31,11 +33,12 @@ __all__ = [
     "Endpoints",
     "Response",
     "Transport",
+    "add_params",
+    "check_url",
     "endpoints_for",
     "safe_url",
 ]
 
-T = TypeVar("T")
 #: what a query asks for: SPARQL results JSON, then XML, TSV and CSV; N-Triples, Turtle, RDF/XML, JSON-LD for graphs
 QUERY_ACCEPT = (
     "application/sparql-results+json, application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.8, "
@@ -68,39 +71,71 @@ class Endpoints:
     store: str
 
 
+def add_params(url: str, params: str) -> str:
+    """``url`` with the encoded ``params`` added to its own query string (an endpoint may carry a key in it)."""
+    if not params:
+        return url
+    base, _, fragment = url.partition("#")
+    joined = f"{base}&{params}" if "?" in base else f"{base}?{params}"
+    return joined + (f"#{fragment}" if fragment else "")
+
+
+def check_url(url: str, option: str = "endpoint") -> urllib.parse.SplitResult:
+    """An http(s) URL without user:password in it (credentials have their own options: a URL gets printed)."""
+    from .errors import InvalidOption
+
+    if "@" in url.split("?", 1)[0].split("#", 1)[0]:  # checked first: a password may hold a / or a :
+        raise InvalidOption(
+            option,
+            option,
+            f"{safe_url(url)!r}: the URL holds a user name or password; give them with --user and the "
+            "password variable (--password-env) instead",
+        )
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        parsed.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise InvalidOption(option, option, f"{safe_url(url)!r} is not a URL (its host or port is malformed)") from None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InvalidOption(option, option, f"{safe_url(url)!r} is not an http(s) URL")
+    if any(ord(c) < 33 or c in '<>"{}|\\^`' for c in url):
+        raise InvalidOption(option, option, f"{safe_url(url)!r} holds spaces or characters a URL cannot hold")
+    return parsed
+
+
 def endpoints_for(endpoint: str, update: str | None = None, store: str | None = None) -> Endpoints:
     """Derive update and Graph Store URLs from a query URL, for Oxigraph's and Fuseki's usual layouts.
 
     ``http://host:7878`` or ``.../query`` (Oxigraph): ``/query``, ``/update``, ``/store``;
     ``.../ds/sparql`` or ``.../ds/query`` on Fuseki (``/ds/update``, ``/ds/data``) when the path has a dataset.
-    Explicit ``update`` and ``store`` URLs win.
+    A query string (an API key, say) is kept on every derived URL. Explicit ``update`` and ``store`` URLs win.
     """
-    parsed = urllib.parse.urlparse(endpoint)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        from .errors import InvalidOption
-
-        raise InvalidOption("endpoint", "endpoint", f"{safe_url(endpoint)!r} is not an http(s) URL")
+    parsed = check_url(endpoint)
+    for option, given in (("update_endpoint", update), ("store_endpoint", store)):
+        if given is not None:
+            check_url(given, option)
     path = parsed.path.rstrip("/")
-    base = endpoint[: len(endpoint) - len(parsed.path)] if parsed.path else endpoint.rstrip("/")
+
+    def url(at: str) -> str:
+        return urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, at, parsed.query, ""))
+
     if path in ("", "/query"):  # Oxigraph
-        derived = Endpoints(f"{base}/query", f"{base}/update", f"{base}/store")
+        derived = Endpoints(url("/query"), url("/update"), url("/store"))
     elif path.endswith(("/sparql", "/query")):  # Fuseki: /dataset/sparql
         dataset = path.rsplit("/", 1)[0]
-        derived = Endpoints(f"{base}{path}", f"{base}{dataset}/update", f"{base}{dataset}/data")
+        derived = Endpoints(url(path), url(f"{dataset}/update"), url(f"{dataset}/data"))
     else:
-        derived = Endpoints(endpoint, f"{endpoint}/update", f"{endpoint}/store")
+        derived = Endpoints(url(parsed.path), url(f"{path}/update"), url(f"{path}/store"))
     return Endpoints(derived.query, update or derived.update, store or derived.store)
 
 
 def safe_url(url: str) -> str:
     """The URL without any user:password part and without its query string (which may hold a query or a key)."""
-    parsed = urllib.parse.urlparse(url)
-    if parsed.password or parsed.username:
-        netloc = parsed.hostname or ""
-        if parsed.port:
-            netloc += f":{parsed.port}"
-        parsed = parsed._replace(netloc=netloc)
-    return urllib.parse.urlunparse(parsed._replace(query=""))
+    scheme, sep, rest = url.partition("://")
+    rest = rest.split("#", 1)[0].split("?", 1)[0]
+    if "@" in rest:  # up to the last @: a password may hold a / that would end the host part early
+        rest = rest.rpartition("@")[2]
+    return f"{scheme}{sep}{rest}" if sep else "<a URL without a scheme>"
 
 
 class Response(NamedTuple):
@@ -111,38 +146,17 @@ class Response(NamedTuple):
     server: str
 
 
-#: SPARQLWrapper's exception classes and the HTTP status each stands for
-_WRAPPER_STATUS = {
-    "QueryBadFormed": "HTTP 400 Bad Request",
-    "Unauthorized": "HTTP 401 Unauthorized",
-    "EndPointNotFound": "HTTP 404 Not Found",
-    "URITooLong": "HTTP 414 URI Too Long",
-    "EndPointInternalError": "HTTP 500 Internal Server Error",
-}
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())[:300]
 
 
 def _http_message(exc: urllib.error.HTTPError) -> str:
     try:
-        body = exc.read().decode("utf-8", errors="replace")
-    except OSError:
+        body = exc.read(64 * 1024).decode("utf-8", errors="replace")
+    except (OSError, ValueError):
         body = ""
     text = _one_line(body)
     return f"HTTP {exc.code} {exc.reason}" + (f": {text}" if text else "")
-
-
-def _wrapper_message(exc: Exception) -> str:
-    """SPARQLWrapper's exception as 'HTTP status: the server's own message' on one line."""
-    status = _WRAPPER_STATUS.get(type(exc).__name__, type(exc).__name__)
-    text = str(exc)
-    if "Response:" in text:  # SPARQLWrapper appends the server's body after this marker
-        text = text.split("Response:", 1)[1].strip()
-        if text.startswith(("b'", 'b"')):
-            text = text[2:-1].encode("latin-1", errors="replace").decode("unicode_escape", errors="replace")
-    return f"{status}: {_one_line(text)}"
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -151,64 +165,88 @@ def _is_timeout(exc: BaseException) -> bool:
     )
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parsed = urllib.parse.urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parsed.scheme)
+    return parsed.scheme, (parsed.hostname or "").lower(), parsed.port or default
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects, but carry the credentials only to the origin they were given for.
+
+    The ``Authorization`` header is added as an unredirected header (urllib drops those on every redirect); it is
+    put back here when the new URL has the same scheme, host and port, never for another origin.
+    """
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        auth = req.get_header("Authorization")
+        if new is not None and auth and _origin(newurl) == _origin(req.full_url):
+            new.add_unredirected_header("Authorization", auth)
+        return new
+
+
+_OPENER = urllib.request.build_opener(_Redirects)
+
+
 class Transport:
-    """Requests to one store with one set of credentials and one time limit per request (seconds)."""
+    """Requests to one store with one set of credentials and one time limit per request (seconds, in all: from the
+    request's start to the last byte of its answer, however slowly the answer comes)."""
 
     def __init__(self, *, credentials: Credentials | None = None, timeout: float = 60.0) -> None:
-        if timeout <= 0:
-            from .errors import InvalidOption
+        from .guard import check_timeout
 
-            raise InvalidOption("timeout", "timeout", f"{timeout:g} s: must be more than 0")
         self.credentials = credentials
-        self.timeout = timeout
+        self.timeout = check_timeout(timeout)
+        if credentials is not None:
+            # every form a server or a library could echo them in; no message of the error family shows them
+            user, password = credentials.user, credentials.password
+            token = credentials.header().split(" ", 1)[1]
+            quoted = [urllib.parse.quote(s, safe="") for s in (token, password)]
+            keep_secret(token, f"{user}:{password}", password, *quoted, urllib.parse.quote(password))
 
-    def send(self, what: str, url: str, call: Callable[[], T], *, after_timeout: str = "") -> T:
-        """Run one request ``call`` to ``url``; every failure becomes a one-line :class:`StoreError`.
+    def redact(self, text: str) -> str:
+        """``text`` without any credential this process was given, in any form (see :func:`errors.redact`)."""
+        return redact(text)
+
+    def send(self, what: str, request: urllib.request.Request, *, after_timeout: str = "") -> Response:
+        """Send one request and read its whole answer; every failure becomes a one-line :class:`StoreError`.
 
         :param what: what the request is for, the start of any error message.
         :param after_timeout: appended to the message of a timeout (what the timeout means for the caller).
         """
-        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+        from .inflight import Overdue, bounded
 
+        url = request.full_url
+        if self.credentials is not None:
+            # unredirected: never sent on to another origin by a redirect (see _Redirects)
+            request.add_unredirected_header("Authorization", self.credentials.header())
         start = time.perf_counter()
-        hint = ""
+
+        def call() -> Response:
+            # the socket timeout bounds each read; bounded() bounds the whole request
+            with _OPENER.open(request, timeout=self.timeout) as answer:
+                body = bytes(answer.read())
+                media_type = (answer.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+                return Response(body, media_type, (answer.headers.get("Server") or "").lower())
+
         try:
-            value = call()
+            return bounded(call, self.timeout, what)  # type: ignore[no-any-return]
         except urllib.error.HTTPError as exc:
             hint = " (check the user and password)" if exc.code in (401, 403) else ""
-            raise StoreError(f"{what}: {_http_message(exc)}{hint}") from None
-        except SPARQLWrapperException as exc:
-            hint = " (check the user and password)" if type(exc).__name__ == "Unauthorized" else ""
-            raise StoreError(f"{what}: {_wrapper_message(exc)}{hint}") from None
-        except http.client.HTTPException as exc:  # the connection broke mid-answer (IncompleteRead, BadStatusLine)
-            raise StoreError(
-                f"{what}: the endpoint {safe_url(url)} broke off its answer ({type(exc).__name__})"
-            ) from None
-        except (OSError, urllib.error.URLError) as exc:
+            raise StoreError(self.redact(f"{what}: {_http_message(exc)}{hint}")) from None
+        except Overdue:
+            raise StoreTimeout(f"{what}: no answer within {self.timeout:g} s (timeout){after_timeout}") from None
+        except (OSError, urllib.error.URLError, http.client.HTTPException, ValueError) as exc:
             if _is_timeout(exc):
                 raise StoreTimeout(f"{what}: no answer within {self.timeout:g} s (timeout){after_timeout}") from None
             reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-            raise StoreError(f"{what}: cannot reach the endpoint {safe_url(url)}: {reason}") from None
+            message = f"{what}: cannot reach the endpoint {safe_url(url)}: {_one_line(str(reason))}"
+            raise StoreError(self.redact(message)) from None
         finally:
             log.debug("%s: %s in %.3f s", what, safe_url(url), time.perf_counter() - start)
-        return value
-
-    def _client(self, url: str, text: str, accept: str, *, update_url: str | None = None, post: bool = False) -> Any:
-        from SPARQLWrapper import GET, POST, POSTDIRECTLY, SPARQLWrapper
-
-        client = SPARQLWrapper(url, updateEndpoint=update_url)
-        client.setQuery(text)
-        client.setOnlyConneg(True)  # the Accept header alone says what we want; no format= parameter
-        client.addCustomHttpHeader("Accept", accept)
-        client.setTimeout(self.timeout)  # type: ignore[arg-type]  # annotated int; urlopen takes float seconds
-        if update_url is not None:
-            client.setMethod(POST)
-            client.setRequestMethod(POSTDIRECTLY)  # the update as the body: application/sparql-update
-        else:
-            client.setMethod(POST if post or len(text.encode("utf-8")) > POST_THRESHOLD else GET)
-        if self.credentials is not None:
-            client.setCredentials(self.credentials.user, self.credentials.password)
-        return client
 
     def query(
         self,
@@ -220,41 +258,55 @@ class Transport:
         accept: str = QUERY_ACCEPT,
         post: bool = False,
     ) -> Response:
-        """A SPARQL 1.1 Protocol query (never an update: that is refused before anything is sent).
+        """A SPARQL 1.1 Protocol query operation to the query URL (never an update: the text must parse as a
+        query with pyoxigraph's parser, or nothing is sent).
 
         :param graph: the named graph to query as the default graph (``default-graph-uri``).
         :param post: send by POST whatever the length (a load's requests: never served from a cache).
         """
-        client = self._client(url, text, accept, post=post)
-        if client.isSparqlUpdateRequest():
-            raise QueryError(f"{what}: SPARQL Update is not allowed on the query path")
+        from SPARQLWrapper import GET, POST, SPARQLWrapper
+
+        from .guard import check_query, query_form
+
+        check_query(text, what=what, allow_service=True)  # the remote store runs SERVICE; our parser must not crash
+        form = query_form(text, what=what)
+        own = urllib.parse.urlsplit(url)
+        client = SPARQLWrapper(urllib.parse.urlunsplit(own._replace(query="", fragment="")))
+        client.setQuery(text)
+        client.queryType = form  # what our parser found, not SPARQLWrapper's guess: a query, so the query operation
+        client.setOnlyConneg(True)  # the Accept header alone says what we want; no format= parameter
+        client.addCustomHttpHeader("Accept", accept)
+        client.setMethod(POST if post or len(text.encode("utf-8")) > POST_THRESHOLD else GET)
         if graph:
             client.addDefaultGraph(graph)
-
-        def call() -> Response:
-            response = client.query().response
-            media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            return Response(bytes(response.read()), media_type, (response.headers.get("Server") or "").lower())
-
-        return self.send(what, url, call, after_timeout="; not an empty result")
+        assert not client.isSparqlUpdateRequest()
+        request = client._createRequest()
+        if own.query:  # the endpoint's own parameters (a key) first, then the protocol's
+            base, _, params = request.full_url.partition("?")
+            request.full_url = add_params(f"{base}?{own.query}", params)
+        return self.send(what, request, after_timeout="; not an empty result")
 
     def update(self, url: str, text: str, *, what: str) -> None:
         """A SPARQL 1.1 Update, sent as ``application/sparql-update`` to the update URL."""
-        client = self._client(url, text, UPDATE_ACCEPT, update_url=url)
-        if not client.isSparqlUpdateRequest():
+        from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
+
+        from .guard import code_only, is_update
+
+        if not is_update(code_only(text)):
             raise UsageError(f"{what}: not a SPARQL Update")
-        self.send(what, url, lambda: client.query().response.read())
+        # SPARQLWrapper builds the SPARQL 1.1 Protocol update request (the update as the body); send() sends it
+        client = SPARQLWrapper(url, updateEndpoint=url)
+        client.setQuery(text)
+        client.setMethod(POST)
+        client.setRequestMethod(POSTDIRECTLY)  # application/sparql-update
+        client.setOnlyConneg(True)
+        client.addCustomHttpHeader("Accept", UPDATE_ACCEPT)
+        assert client.isSparqlUpdateRequest()
+        self.send(what, client._createRequest())
 
     def upload(self, url: str, payload: bytes, media_type: str, *, what: str) -> None:
         """POST RDF to a Graph Store Protocol URL (adds to the graph the URL names)."""
         request = urllib.request.Request(url, data=payload, method="POST")
         request.add_header("Content-Type", media_type)
         request.add_header("Accept", UPDATE_ACCEPT)
-        if self.credentials is not None:
-            request.add_header("Authorization", self.credentials.header())
-
-        def call() -> None:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                response.read()
-
-        self.send(what, url, call)
+        self.send(what, request)

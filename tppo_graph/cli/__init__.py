@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import EXIT_BAD_INPUT, EXIT_OK, InvalidOption, TppoGraphError
+from ..errors import EXIT_BAD_INPUT, EXIT_OK, InvalidOption, TppoGraphError, redact
 from .options import PROG, emit
 from .verbs import VERBS, Verb
 
@@ -24,6 +24,8 @@ OPTION_FLAGS = {
     "validator": "--engine",
     "chunk_size": "--chunk-size",
     "endpoint": "--endpoint",
+    "update_endpoint": "--update-endpoint",
+    "store_endpoint": "--store-endpoint",
     "graph": "--graph",
     "timeout": "--timeout",
     "port": "--port",
@@ -57,7 +59,7 @@ def _version() -> str:
 def _message(exc: TppoGraphError) -> str:
     """The error's one line, with the command line's flag for a library option."""
     if isinstance(exc, InvalidOption) and exc.option in OPTION_FLAGS:
-        return f"{OPTION_FLAGS[exc.option]}: {exc.reason}"
+        return redact(f"{OPTION_FLAGS[exc.option]}: {exc.reason}")
     return str(exc)
 
 

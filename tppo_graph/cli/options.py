@@ -33,6 +33,7 @@ __all__ = [
     "parser",
     "remote_options",
     "result_options",
+    "seconds",
     "write",
 ]
 
@@ -114,11 +115,34 @@ def credential_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def seconds(text: str) -> float:
+    """argparse type of a time limit: a finite number of seconds above 0 (``inf``, ``nan``, ``-1`` are errors)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0")
+    return value
+
+
 def remote_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--endpoint", metavar="URL", help="Query this SPARQL endpoint instead of the bundled graph.")
     p.add_argument("--graph", metavar="IRI", help="With --endpoint: use this named graph as the query's default graph.")
     p.add_argument(
-        "--timeout", type=float, default=60.0, help="With --endpoint: seconds to wait; a timeout is an error (60)."
+        "--timeout",
+        type=seconds,
+        metavar="S",
+        help="Seconds each query may take in all, however slowly the answer comes; a timeout is an error, never "
+        "an empty result (default: 60 with --endpoint, 300 on the local graph).",
+    )
+    p.add_argument(
+        "--allow-service",
+        action="store_true",
+        help="Let a query on the local graph run SERVICE clauses, which send requests to the hosts they name "
+        "(refused by default).",
     )
     credential_options(p)
 
@@ -178,7 +202,11 @@ def open_engine(args: argparse.Namespace) -> Engine:
     from ..engines import connect
 
     if getattr(args, "endpoint", None) is None:
-        return connect(data_of(args))
+        if getattr(args, "graph", None) is not None:
+            raise UsageError("--graph: only with --endpoint (a remote store's named graph)")
+        return connect(
+            data_of(args), timeout=getattr(args, "timeout", None), allow_service=getattr(args, "allow_service", False)
+        )
     return connect(
         data_of(args), endpoint=args.endpoint, graph=args.graph, credentials=credentials_of(args), timeout=args.timeout
     )

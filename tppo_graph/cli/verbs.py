@@ -28,6 +28,7 @@ from .options import (
     parser,
     remote_options,
     result_options,
+    seconds,
 )
 from .publish import REPORT_SUMMARY, SITE_SUMMARY, build_report, build_site, run_report, run_site
 
@@ -259,7 +260,7 @@ def build_load() -> Parser:
     p.add_argument("--store-endpoint", metavar="URL", help="Graph Store Protocol URL, when not derivable.")
     p.add_argument("--chunk-size", type=int, default=50_000, help="Triples per upload request (default 50000).")
     p.add_argument("--no-staging", action="store_true", help="Write straight into the target (not atomic).")
-    p.add_argument("--timeout", type=float, default=300.0, help="Seconds to wait for each request (default 300).")
+    p.add_argument("--timeout", type=seconds, default=300.0, help="Seconds each request may take in all (default 300).")
     p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
     credential_options(p)
     return p
