@@ -327,5 +327,5 @@ def test_verbose_never_shows_a_credential(runner, monkeypatch):
     args = ["query", "known-absences", "--endpoint", f"http://tppo:url-secret@127.0.0.1:{port}/query", "--verbose"]
     result = runner.invoke(main, [*args, "--user", "tppo", "--password-env", "TPPO_TEST_PASSWORD"])
     assert result.exit_code == 2
-    assert "DEBUG" in result.stderr and "cannot reach the endpoint" in result.stderr
+    assert "DEBUG" in result.stderr and "the URL holds a user name or password" in result.stderr  # refused (#11)
     assert "hunter2-secret" not in result.output and "url-secret" not in result.output
