@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -61,7 +62,9 @@ class Requests:
         threading.Thread(target=work, name=f"tppo-graph {what}", daemon=True).start()
         while not done.is_set():
             try:
-                done.wait(0.05)
+                # sleep-polling, not done.wait(): an interrupt raised inside Condition.wait can leave its lock
+                # released twice ("release unlocked lock") when the next interrupt arrives
+                time.sleep(0.05)
             except (KeyboardInterrupt, Interrupted) as exc:
                 if self.interrupted is not None:
                     raise Abandoned(self.interrupted) from None
@@ -103,8 +106,6 @@ def bounded(call: Callable[[], Any], timeout: float, what: str) -> Any:
             box["error"] = exc
         finally:
             done.set()
-
-    import time
 
     deadline = time.monotonic() + timeout
     threading.Thread(target=work, name=f"tppo-graph {what}", daemon=True).start()
