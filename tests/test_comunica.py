@@ -102,7 +102,7 @@ COMUNICA_CRASHES = {
 def _cases() -> list[object]:
     reason = "Comunica's own engine crashes on this query (TypeError in its hash join); see COMUNICA_CRASHES"
     return [
-        pytest.param(q.name, marks=pytest.mark.xfail(reason=reason, strict=True))
+        pytest.param(q.name, marks=pytest.mark.skip(reason=reason))  # each crash costs a worker restart
         if q.name in COMUNICA_CRASHES
         else q.name
         for q in list_queries()
@@ -111,12 +111,12 @@ def _cases() -> list[object]:
 
 @pytest.mark.parametrize("name", _cases())
 def test_query_endpoint_on_comunica_answers_like_the_embedded_engine(name, comunica, runner):
-    wait_until_ready(comunica, None, timeout=120)  # Comunica restarts a crashed worker; wait for it
+    wait_until_ready(comunica, None, timeout=60)  # Comunica restarts a crashed worker; wait for it
     query = get_query(name)
     args = ["query", name, "--format", "json"] + [
         a for k, v in example_params(query).items() for a in ("-p", f"{k}={v}")
     ]
-    remote = runner.invoke(main, [*args, "--endpoint", comunica])
+    remote = runner.invoke(main, [*args, "--endpoint", comunica, "--timeout", "30"])
     assert remote.exit_code == 0, remote.output
     local = runner.invoke(main, args)
     assert local.exit_code == 0, local.output
