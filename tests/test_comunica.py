@@ -88,8 +88,8 @@ def _parsed(stdout: bytes, ordered: bool) -> QueryResult:
 #: saved queries on which Comunica's engine itself fails (its worker dies with "TypeError: Cannot read properties of
 #: undefined (reading 'get')" in ActorHashBindingsMurmur, in the hash join of an OPTIONAL holding
 #: FILTER NOT EXISTS { [] skos:broader ?status }, the leaf-status pattern of model v2), found by this test; the
-#: answer is then cut off mid-stream, which the client reports as a one-line error. strict: a Comunica that
-#: answers them makes the test pass again and these marks must go.
+#: answer is then cut off mid-stream, which the client reports as a one-line error. They are skipped (each crash
+#: costs a worker restart); try them again with a newer Comunica.
 COMUNICA_CRASHES = {
     "iom-legal-basis-by-state",
     "label-search",
