@@ -83,3 +83,23 @@ def test_the_server_dies_with_serve_even_on_kill_9(tmp_path):
             return  # nothing serves the port any more: the Oxigraph child went with its parent
         time.sleep(0.2)
     pytest.fail(f"the Oxigraph server still serves port {port} after its parent was killed")
+
+
+MALFORMED_RESULTS = [
+    b'{"head": {"vars": ["s"]}}',  # no results member
+    b"[1, 2, 3]",  # not an object
+    b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "uri"}}]}}',  # a term without its value
+    b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "literal", "value": 1}}]}}',  # not a string
+    b'{"head": {"vars": ["s"]}, "results": {"bindings": [',  # cut short
+]
+
+
+@pytest.mark.parametrize("body", MALFORMED_RESULTS)
+def test_malformed_results_json_from_a_server_is_one_line(runner, body):
+    from .proxy import Faults, Proxy
+
+    faults = Faults(status=200, body=body, content_type="application/sparql-results+json")
+    with Proxy("http://127.0.0.1:9", faults) as proxy:
+        result = runner.invoke(main, ["sparql", "SELECT ?s WHERE { ?s ?p ?o }", "--endpoint", proxy.url + "/query"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert "is not a SPARQL result" in result.stderr and "Traceback" not in result.output

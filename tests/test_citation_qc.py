@@ -17,9 +17,11 @@ from rdflib import RDF, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 
-from tppo_graph.graph import load_graph, load_store
+from tppo_graph.catalogue import list_queries
+from tppo_graph.engines import LocalEngine
 from tppo_graph.namespaces import TPD, TPPO, TPV
-from tppo_graph.queries import list_queries, run_query
+from tppo_graph.parsing import load_graph, load_store
+from tppo_graph.queries import run_query
 from tppo_graph.resources import graph_files
 
 C4O = Namespace("http://purl.org/spar/c4o/")
@@ -154,7 +156,7 @@ def findings() -> tuple[tuple[str, str, str | None, str | None, str], ...]:
     store = load_store()
     rows = []
     for name in QC_QUERIES:
-        for row in run_query(name, store=store).values():
+        for row in run_query(name, engine=LocalEngine(store)).values():
             rows.append(
                 (
                     _local(row["kind"], TPV),
@@ -184,7 +186,7 @@ def test_the_qc_catalogue():
         "qc-reference-entries",
     ]
     for name in QC_QUERIES:
-        assert run_query(name, store=load_store()).variables[:6] == [
+        assert list(run_query(name, engine=LocalEngine(load_store())).variables[:6]) == [
             "kind",
             "severity",
             "citation",
@@ -331,7 +333,7 @@ def _check(tmp_path: Path, query: str, **values: str) -> list[tuple[str, str]]:
     values["family"] = f'; foaf:familyName "{family}"' if family else ""
     path = tmp_path / "world.ttl"
     path.write_text(WORLD.format(**values), encoding="utf-8")
-    result = run_query(query, store=load_store([path]))
+    result = run_query(query, engine=LocalEngine(load_store([path])))
     return [(_local(r["kind"], TPV), _local(r["severity"], TPV)) for r in result.values()]
 
 
