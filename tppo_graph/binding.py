@@ -100,11 +100,18 @@ def _parse_iri(where: str, param: QueryParam, raw: str, engine: Engine | None) -
         raise UsageError(f"{where}: {raw!r} is not an IRI{hint}")
     if allowed is not None and iri not in allowed:
         raise UsageError(f"{where}: {compact(iri)} is not allowed (allowed: {_choices(allowed)})")
-    return ox.NamedNode(iri)
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:  # '>', a space, a NUL...: not an IRI, whatever expand_curie let through
+        raise UsageError(f"{where}: {raw!r} is not a valid IRI ({' '.join(str(exc).split())})") from None
 
 
 def _parse_value(query: SavedQuery, param: QueryParam, raw: str, engine: Engine | None) -> ox.NamedNode | ox.Literal:
     where = f"parameter '{param.name}' of query '{query.name}'"
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:  # bytes of the command line that are not UTF-8 (surrogate escapes)
+        raise UsageError(f"{where}: {raw!r} is not valid UTF-8 text") from None
     if param.values is not None and param.type in ("language", "enumeration") and not (param.scheme or param.cls):
         if raw not in param.values:
             raise UsageError(f"{where}: {raw!r} is not allowed (allowed: {', '.join(param.values)})")

@@ -22,7 +22,7 @@ from . import log
 from .binding import Bindings, long_unicode_escapes, prepare, with_values
 from .catalogue import is_ordered
 from .errors import InvalidOption, QueryError, QueryTimeout, StoreError
-from .guard import check_query, check_timeout, syntax_error
+from .guard import check_query, check_timeout, graph_iri, syntax_error
 from .namespaces import PREFIXES
 from .results import AskResult, GraphResult, QueryResult, SelectResult
 
@@ -250,7 +250,7 @@ class RemoteEngine(Engine):
         from .transport import Transport, endpoints_for, safe_url
 
         self.endpoint = endpoints_for(endpoint).query  # http://host:7878 -> .../query; other paths as given
-        self.graph = graph
+        self.graph = None if graph is None else graph_iri(graph).value
         self.transport: Transport = Transport(credentials=credentials, timeout=timeout)
         log.debug("engine: remote endpoint %s", safe_url(self.endpoint))
 

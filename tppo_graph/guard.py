@@ -1,4 +1,5 @@
-"""Checks on a query's text before any engine sees it: read-only, no ``SERVICE`` unless allowed, bounded nesting.
+"""Checks on input before any engine or store sees it: a query's text (read-only, no ``SERVICE`` unless allowed,
+bounded nesting), a time limit, a graph IRI.
 
 The query path is read-only everywhere. Locally, pyoxigraph's ``Store.query`` only runs queries, so an update is
 a syntax error there; for a remote store the text is first parsed by pyoxigraph's own parser (on an empty
@@ -18,7 +19,16 @@ import pyoxigraph as ox
 
 from .errors import QueryError
 
-__all__ = ["MAX_NESTING", "check_query", "check_timeout", "code_only", "is_update", "query_form", "syntax_error"]
+__all__ = [
+    "MAX_NESTING",
+    "check_query",
+    "check_timeout",
+    "code_only",
+    "graph_iri",
+    "is_update",
+    "query_form",
+    "syntax_error",
+]
 
 #: the deepest nesting of ( [ { a query may have (pyoxigraph's parser crashes at a few thousand)
 MAX_NESTING = 200
@@ -142,3 +152,17 @@ def check_timeout(seconds: float, option: str = "timeout") -> float:
 
         raise InvalidOption(option, option, f"{seconds!r}: give a number of seconds above 0 (not inf or nan)")
     return float(seconds)
+
+
+def graph_iri(value: str, option: str = "graph") -> ox.NamedNode:
+    """A named graph's IRI as an RDF term (never text pasted into a query): absolute, with no character an IRI
+    cannot hold; ``''`` and relative IRIs (which a server would resolve against its own base) are refused."""
+    from .errors import InvalidOption
+
+    if not value.strip():
+        raise InvalidOption(option, "graph IRI", f"{value!r} is empty: give an absolute IRI (https://...)")
+    try:
+        return ox.NamedNode(value)
+    except ValueError as exc:
+        reason = "no scheme: a relative IRI" if "No scheme" in str(exc) else " ".join(str(exc).split())
+        raise InvalidOption(option, "graph IRI", f"{value!r} is not an absolute IRI ({reason})") from None

@@ -10,7 +10,6 @@ that fails at any point leaves the target graph exactly as it was. Every request
 from __future__ import annotations
 
 import json
-import os
 import signal
 import time
 import urllib.parse
@@ -23,12 +22,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .chunking import chunk_triples
 from .errors import Interrupted, InvalidOption, StoreError, StoreTimeout
+from .guard import graph_iri
 from .inflight import Abandoned, Requests
 from .namespaces import BASE
-from .parsing import chunks_of
 from .resources import GraphFiles, graph_files
-from .transport import Credentials, Endpoints, Transport, endpoints_for, safe_url
+from .transport import Credentials, Endpoints, Transport, add_params, endpoints_for, safe_url
 
 __all__ = ["DEFAULT_CHUNK", "LoadSummary", "load_into"]
 
@@ -68,7 +68,7 @@ class LoadSummary:
 
 def _count(transport: Transport, endpoints: Endpoints, graph: str | None, *, server: list[str] | None = None) -> int:
     """The triples in ``graph`` (None: the default graph); ``server`` receives the store's Server header."""
-    pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+    pattern = f"GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
     query = f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"
     answer = transport.query(
         endpoints.query, query, what="counting triples in the store", accept=_RESULTS_JSON, post=True
@@ -98,7 +98,7 @@ def _update(transport: Transport, endpoints: Endpoints, text: str, what: str) ->
 
 def _upload_url(endpoints: Endpoints, graph: str | None, bulk: bool) -> str:
     params = {"graph": graph} if graph else {"default": ""}
-    url = f"{endpoints.store}?{urllib.parse.urlencode(params)}"
+    url = add_params(endpoints.store, urllib.parse.urlencode(params))
     # Oxigraph's own flag: write with its bulk loader (no per-request transaction). Only ever used for a staging
     # graph nobody reads, or with --no-staging where the user gave up atomicity.
     return url + "&no_transaction" if bulk else url
@@ -139,7 +139,7 @@ def _await_switch(
 
 
 def _exists(transport: Transport, endpoints: Endpoints, graph: str) -> bool:
-    query = f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    query = f"ASK {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
     answer = transport.query(endpoints.query, query, what="checking the staging graph", accept=_RESULTS_JSON, post=True)
     return bool(_answer_part(answer.body, "checking the staging graph", "boolean"))
 
@@ -156,17 +156,11 @@ def _switch_outcome(switched: bool | None, count: int | None, before: int, targe
     )
 
 
-def _entailment_file(files: GraphFiles) -> Path:
-    """A temporary N-Triples file with the entailed triples of ``files`` (the caller removes it)."""
-    import tempfile
-
-    from .entailment import new_triples, ntriples
+def _graph_store(files: GraphFiles) -> ox.Store:
+    """One in-memory store with every file and the entailed closure, in its default graph: what is uploaded."""
     from .parsing import fill_store
 
-    fd, name = tempfile.mkstemp(prefix="tppo-graph-entailed-", suffix=".nt")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(ntriples(new_triples(fill_store(ox.Store(), files))))
-    return Path(name)
+    return fill_store(ox.Store(), files, entailed=True)
 
 
 def load_into(
@@ -207,15 +201,15 @@ def load_into(
     endpoints = endpoints_for(endpoint, update_endpoint, store_endpoint)
     transport = Transport(credentials=credentials, timeout=timeout)
     settle = Transport(credentials=credentials, timeout=SETTLE_TIMEOUT)
+    target_iri = None if graph is None else graph_iri(graph)  # an IRI term, never pasted text
     selection = graph_files(data)
-    # ENTAILMENT HOOK (#10): the closure travels with the graph, as one more N-Triples file, so that queries
-    # against the loaded store see what the embedded engine sees
-    entailed_file = _entailment_file(selection)
-    files = (*selection.graph, entailed_file)
+    # ENTAILMENT HOOK (#10): the closure travels with the graph, so that queries against the loaded store see
+    # what the embedded engine sees; both come from one store, so their blank nodes are the same nodes
+    source = _graph_store(selection)
     staging_graph = f"{STAGING_BASE}{uuid.uuid4()}" if staging else None
     upload_graph = staging_graph if staging else graph
-    target = f"GRAPH <{graph}>" if graph else "DEFAULT"
-    shown = f"<{graph}>" if graph else "the default graph"
+    target = f"GRAPH {target_iri}" if target_iri is not None else "DEFAULT"
+    shown = str(target_iri) if target_iri is not None else "the default graph"
     start = time.perf_counter()
     seen: set[int] = set()  # hashes of the triples sent: the store counts each distinct triple once
     sent = chunks = 0
@@ -242,7 +236,7 @@ def load_into(
             requests.run(lambda: _update(transport, endpoints, clear, "clearing the target"), "the clear")
             before = 0
         url = _upload_url(endpoints, upload_graph, bulk)
-        for chunk in chunks_of(files, chunk_size):
+        for chunk in chunk_triples(source, chunk_size):
             lines = [str(t) for t in chunk]  # N-Triples terms; with " .\n" each is an N-Triples line
             payload = (" .\n".join(lines) + " .\n").encode("utf-8")
             for triple, line in zip(chunk, lines, strict=True):
@@ -316,8 +310,6 @@ def load_into(
         if phase == "upload" and staging_graph is not None:
             drop_staging()
         raise
-    finally:
-        entailed_file.unlink(missing_ok=True)
     return LoadSummary(
         endpoint=safe_url(endpoints.query),
         graph=graph,

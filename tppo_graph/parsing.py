@@ -7,10 +7,11 @@ which is also several times faster than rdflib's own Turtle parser on large grap
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -22,10 +23,10 @@ if TYPE_CHECKING:
     import rdflib
 
 __all__ = [
-    "chunks_of",
     "fill_store",
     "from_rdflib",
     "iter_quads",
+    "load_file",
     "load_graph",
     "load_rdflib_files",
     "load_store",
@@ -33,6 +34,7 @@ __all__ = [
     "ox_format",
     "parse_file",
     "reading",
+    "source",
     "to_rdflib",
 ]
 
@@ -60,11 +62,59 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+#: the longest literal, IRI or other token pyoxigraph's parsers accept (their buffer limit), in bytes
+MAX_TOKEN_BYTES = 16 * 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+_ENTITY = re.compile(rb"<!ENTITY\b")
+_DATASET_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
+
+
+def source(path: Path) -> dict[str, Any]:
+    """What pyoxigraph is given to read ``path`` (``path=`` or ``input=``), after the checks every file passes.
+
+    A UTF-8 byte order mark is dropped (editors on Windows write one; the parsers take it for a character). An
+    RDF/XML file that declares entities is refused: the parser expands them, and a kilobyte of nested ones (a
+    "billion laughs") asks for gigabytes.
+    """
+    with reading(path):
+        with path.open("rb") as handle:
+            head = handle.read(len(_BOM))
+        if ox_format(path) == ox.RdfFormat.RDF_XML:
+            content = path.read_bytes()
+            if m := _ENTITY.search(content):
+                line = content.count(b"\n", 0, m.start()) + 1
+                raise GraphParseError(
+                    _display(path), line, None, "RDF/XML entity declarations (<!ENTITY) are refused: they expand"
+                )
+        if head == _BOM:
+            return {"input": path.read_bytes()[len(_BOM) :]}
+    return {"path": path}
+
+
+def load_file(store: ox.Store, path: Path, graph: ox.NamedNode | ox.DefaultGraph, *, bulk: bool = False) -> None:
+    """Load one file into ``graph`` of ``store``; the named graphs of a TriG or N-Quads file are merged into it too
+    (the data's graph is their union: what queries, ``export`` and ``load`` all see)."""
+    fmt = ox_format(path)
+    with reading(path):
+        if fmt in _DATASET_FORMATS:
+            quads = ox.parse(**source(path), format=fmt, rename_blank_nodes=True)  # per file, as Store.load does
+            store.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
+        elif bulk:
+            store.bulk_load(**source(path), format=fmt, to_graph=graph)
+        else:
+            store.load(**source(path), format=fmt, to_graph=graph)
+
+
 @contextmanager
 def reading(path: Path) -> Iterator[None]:
     """Turn a parse or read failure of ``path`` inside the block into one :class:`GraphParseError`."""
     try:
         yield
+    except MemoryError:  # pyoxigraph's buffer limit, raised as MemoryError: a token too long, not a full memory
+        limit = f"{MAX_TOKEN_BYTES // (1024 * 1024)} MiB"
+        raise GraphParseError(
+            _display(path), None, None, f"a literal, IRI or other token is longer than {limit} (the parser's limit)"
+        ) from None
     except SyntaxError as exc:
         # pyoxigraph reports "Parser error between line L column C and ...: message"; keep the message only.
         message = str(exc.msg if exc.msg else exc)
@@ -79,7 +129,7 @@ def parse_file(path: Path, *, rename_blank_nodes: bool = False) -> Iterator[ox.Q
     """Parse one RDF file; a syntax error becomes :class:`GraphParseError` naming ``file:line:column``."""
     with reading(path):
         # Materialised so that a syntax error is raised here, before the caller has used any triple.
-        quads = list(ox.parse(path=path, format=ox_format(path), rename_blank_nodes=rename_blank_nodes))
+        quads = list(ox.parse(**source(path), format=ox_format(path), rename_blank_nodes=rename_blank_nodes))
     return iter(quads)
 
 
@@ -101,8 +151,7 @@ def fill_store(store: ox.Store, files: GraphFiles, *, named_graphs: bool = False
     for group, graph_iri in ((files.ontology, ONTOLOGY_GRAPH), (files.data, DATA_GRAPH)):
         target = ox.NamedNode(graph_iri) if named_graphs else ox.DefaultGraph()
         for path in group:
-            with reading(path):
-                store.load(path=path, format=ox_format(path), to_graph=target)
+            load_file(store, path, target)
     if entailed:  # ENTAILMENT HOOK (#10): the one place a filled store gets the closure
         from .entailment import ENTAILED_GRAPH, materialise
 
@@ -129,38 +178,6 @@ def nquads_text(files: GraphFiles) -> tuple[str, int]:
     text = "".join(parts)
     # one statement per line (the serializer escapes newlines in literals); hashes keep the count cheap in memory
     return text, len(set(map(hash, text.splitlines())))
-
-
-def chunks_of(paths: Sequence[Path], size: int) -> Iterator[list[ox.Triple]]:
-    """Stream the files' triples in chunks, never splitting a blank node across two chunks.
-
-    A store gives the blank nodes of each request fresh identities, so all triples that mention one blank node
-    must travel together. Turtle and N-Triples writers keep them together; a blank node that comes back after its
-    chunk was sent makes the load fail (nothing is switched in) rather than silently split it.
-    """
-    closed: set[str] = set()
-    chunk: list[ox.Triple] = []
-    open_nodes: set[str] = set()
-    for path in paths:
-        with reading(path):
-            for quad in ox.parse(path=path, format=ox_format(path)):
-                nodes = {t.value for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)}
-                if nodes & closed:
-                    raise GraphParseError(
-                        _display(path),
-                        None,
-                        None,
-                        f"blank node _:{next(iter(nodes & closed))} is used far apart in the file; "
-                        "it cannot be uploaded in chunks faithfully (give it an IRI)",
-                    )
-                if len(chunk) >= size and not (nodes & open_nodes):
-                    yield chunk
-                    closed |= open_nodes
-                    chunk, open_nodes = [], set()
-                chunk.append(quad.triple)
-                open_nodes |= nodes
-    if chunk:
-        yield chunk
 
 
 def _selection(data: Sequence[str | Path] | None, include_ontology: bool) -> GraphFiles:

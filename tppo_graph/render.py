@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # only types: keep the verbs' modules (and what they import) 
 __all__ = [
     "NETWORK_FORMATS",
     "RESULT_FORMATS",
+    "printable",
     "render_export",
     "render_json",
     "render_load",
@@ -58,9 +59,25 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def printable(text: str) -> str:
+    """``text`` with control and format characters shown as escapes (``\\x1b``, ``\\u202e``): a label holding a
+    terminal escape sequence (a title change, a screen clear) or a bidirectional override must not act on the
+    terminal or reorder what is shown."""
+    import unicodedata
+
+    if text.isprintable():
+        return text
+    return "".join(
+        c
+        if c == " " or unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp")
+        else c.encode("unicode_escape").decode()
+        for c in text
+    )
+
+
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain aligned text table (no colours: output is often piped or pasted into reports)."""
-    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    cells = [[printable("" if c is None else str(c)) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, cell in enumerate(row):
@@ -120,7 +137,7 @@ def _table(result: SelectResult, labels: dict[str, str]) -> str:
 
 def _markdown(result: SelectResult, labels: dict[str, str]) -> str:
     def cell(text: str) -> str:
-        return text.replace("|", "\\|")
+        return printable(text).replace("|", "\\|")
 
     out = ["| " + " | ".join(result.variables) + " |", "|" + "---|" * len(result.variables)]
     out.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in _display_rows(result, labels))

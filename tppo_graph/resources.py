@@ -143,6 +143,8 @@ def graph_files(data: Sequence[str | Path] | None = None) -> GraphFiles:
     if data is None:
         env = os.environ.get(DATA_ENV)
         data = [p for p in env.split(os.pathsep) if p] if env else [BUNDLED]
+        if not data:  # ':' names no path: not a silent run on no data
+            raise DataSelectionError(f"${DATA_ENV}={env}", "names no file or folder (paths separated by ':')")
     files: list[Path] = []
     for entry in data:
         for path in _expand(entry):

@@ -15,7 +15,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +44,33 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def _refuse_port_in_use(host: str, port: int) -> None:
+    """A port something already listens on (another ``serve``): refused before anything is announced, or the
+    readiness probe would be answered by the other server."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port in TIME_WAIT is free to take
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise InvalidOption("port", "port", f"{port} on {host} is in use ({exc.strerror}); give another") from None
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """For the server process: ask the kernel to end it when its parent dies, even by ``kill -9`` (Linux's
+    ``PR_SET_PDEATHSIG``), so that no Oxigraph is left serving the port; elsewhere nothing (None)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def arm() -> None:  # runs in the child between fork and exec: only async-signal-safe calls
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+    return arm
 
 
 def wait_until_ready(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 30.0) -> None:
@@ -122,6 +149,8 @@ def start_server(
     :param owns_location: remove the store directory when the server is stopped.
     """
     path = Path(location)
+    if port:
+        _refuse_port_in_use(bind, port)
     chosen = port or free_port(bind)
     command = [
         oxigraph_binary(),
@@ -133,7 +162,14 @@ def start_server(
     ]
     if timeout_s:
         command += ["--timeout-s", str(timeout_s)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # preexec_fn is unsafe only if it takes a lock another thread held at fork; arm() makes one foreign call
+    # through a library loaded beforehand, nothing else
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=_die_with_parent(),  # noqa: PLW1509
+    )
     server = Server(process, bind, chosen, path, owns_location)
     try:
         wait_until_ready(server.query_endpoint, process)
@@ -167,7 +203,10 @@ def serve(
     owns = location is None
     path = Path(tempfile.mkdtemp(prefix="tppo-graph-store-")) if location is None else Path(location)
     try:
-        store = ox.Store(str(path))
+        try:
+            store = ox.Store(str(path))
+        except OSError as exc:  # a file, a folder that cannot be written, a store another process holds
+            raise InvalidOption("location", "store location", f"{path}: {' '.join(str(exc).split())}") from None
         fill_store(store, files, entailed=True)  # ENTAILMENT HOOK (#10): the served graph holds the closure
         store.flush()
         del store  # release the database lock before the server opens it

@@ -36,8 +36,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from . import log
-from .errors import UsageError
-from .parsing import fill_store, ox_format, parse_file
+from .errors import GraphParseError, UsageError
+from .parsing import fill_store, load_file, parse_file
 from .resources import GraphFiles, fingerprint, graph_files, rdf_format_name, user_cache_dir
 
 __all__ = ["CACHE_ENV", "build_store", "cache_dir", "cache_key", "open_store"]
@@ -230,9 +230,10 @@ def _build(files: GraphFiles, target: Path, key: str) -> None:
         store = ox.Store(str(staging))
         for path in files.graph:
             try:
-                store.bulk_load(path=path, format=ox_format(path))
-            except SyntaxError:
-                list(parse_file(path))  # re-raises as GraphParseError with file:line:column
+                load_file(store, path, ox.DefaultGraph(), bulk=True)
+            except GraphParseError:
+                # the bulk loader's messages carry no position: parse again for file:line:column
+                list(parse_file(path))
                 raise
         from .entailment import materialise
 

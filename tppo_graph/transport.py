@@ -295,14 +295,20 @@ class Transport:
         if not is_update(code_only(text)):
             raise UsageError(f"{what}: not a SPARQL Update")
         # SPARQLWrapper builds the SPARQL 1.1 Protocol update request (the update as the body); send() sends it
-        client = SPARQLWrapper(url, updateEndpoint=url)
+        own = urllib.parse.urlsplit(url)
+        bare = urllib.parse.urlunsplit(own._replace(query="", fragment=""))
+        client = SPARQLWrapper(bare, updateEndpoint=bare)
         client.setQuery(text)
         client.setMethod(POST)
         client.setRequestMethod(POSTDIRECTLY)  # application/sparql-update
         client.setOnlyConneg(True)
         client.addCustomHttpHeader("Accept", UPDATE_ACCEPT)
         assert client.isSparqlUpdateRequest()
-        self.send(what, client._createRequest())
+        request = client._createRequest()
+        # SPARQLWrapper appends "?" and its (empty) parameters to the URL; the endpoint's own query string stays
+        base, _, params = request.full_url.partition("?")
+        request.full_url = add_params(f"{base}?{own.query}" if own.query else base, params)
+        self.send(what, request)
 
     def upload(self, url: str, payload: bytes, media_type: str, *, what: str) -> None:
         """POST RDF to a Graph Store Protocol URL (adds to the graph the URL names)."""

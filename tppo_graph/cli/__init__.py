@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import EXIT_BAD_INPUT, EXIT_OK, InvalidOption, TppoGraphError, redact
+from ..errors import EXIT_BAD_INPUT, EXIT_OK, InvalidOption, OutputError, TppoGraphError, redact
 from .options import PROG, emit
 from .verbs import VERBS, Verb
 
@@ -34,6 +34,7 @@ OPTION_FLAGS = {
     "plot": "--plot",
     "data": "--data",
     "credentials": "--user",
+    "location": "--location",
 }
 
 
@@ -121,6 +122,8 @@ def _run(verb: Verb, args: argparse.Namespace) -> int:
 
             traceback.print_exc(file=sys.stderr)
         sys.stderr.write(f"{PROG}: error: {_message(exc)}\n")
+        if isinstance(exc, OutputError) and exc.path == "standard output":
+            _silence_stdout()  # what is left in its buffer would fail again, as a traceback, at exit
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")
@@ -132,6 +135,17 @@ def _run(verb: Verb, args: argparse.Namespace) -> int:
             import signal
 
             signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
 
 
 def run() -> None:

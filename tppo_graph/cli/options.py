@@ -31,6 +31,7 @@ __all__ = [
     "param_option",
     "parse_params",
     "parser",
+    "refuse_input_as_output",
     "remote_options",
     "result_options",
     "seconds",
@@ -148,13 +149,22 @@ def remote_options(p: argparse.ArgumentParser) -> None:
 
 
 def emit(text: str | bytes) -> None:
-    if isinstance(text, bytes):
-        sys.stdout.flush()
-        sys.stdout.buffer.write(text)
-        sys.stdout.buffer.flush()
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    from ..errors import OutputError
+
+    if sys.stdout is None:  # started with standard output closed (>&-)
+        raise OutputError("standard output", "it is closed")
+    try:
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # a full device, an I/O error
+        raise OutputError("standard output", exc.strerror or str(exc)) from None
 
 
 def note(text: str) -> None:
@@ -168,8 +178,24 @@ def write(args: argparse.Namespace, text: str | bytes, done: str) -> None:
         return
     from ..atomic import write_atomic
 
+    refuse_input_as_output(args, args.output)
     write_atomic(args.output, text if isinstance(text, bytes) else text.encode("utf-8"))
     note(f"{done} to {args.output}")
+
+
+def refuse_input_as_output(args: argparse.Namespace, output: Path) -> None:
+    """An output path that is one of the data files read (it would be overwritten by what was read from it)."""
+    from ..resources import graph_files
+
+    if not Path(output).exists():
+        return
+    for path in graph_files(data_of(args)).graph:
+        try:
+            same = Path(output).samefile(path)
+        except OSError:
+            continue
+        if same:
+            raise UsageError(f"-o {output}: it is one of the input data files; give another path")
 
 
 def data_of(args: argparse.Namespace) -> list[str] | None:
@@ -183,6 +209,8 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--param: expected NAME=VALUE, got {pair!r}")
+        if name.strip() in params:  # not silently the last one: a parameter takes one value
+            raise UsageError(f"--param: {name.strip()!r} is given more than once (a parameter takes one value)")
         params[name.strip()] = value
     return params
 

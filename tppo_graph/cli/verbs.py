@@ -26,6 +26,7 @@ from .options import (
     param_option,
     parse_params,
     parser,
+    refuse_input_as_output,
     remote_options,
     result_options,
     seconds,
@@ -111,6 +112,12 @@ def run_sparql(args: argparse.Namespace) -> int:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{path}: cannot read query file: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{path}: the query file is not UTF-8 text (byte {exc.start})") from None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes of the command line that are not UTF-8 (surrogate escapes)
+        raise UsageError("QUERY: the query is not valid UTF-8 text") from None
     engine = open_engine(args)
     emit_result(sparql(text, engine=engine, with_sources=args.with_sources), args, engine)
     return EXIT_OK
@@ -184,6 +191,8 @@ def run_export(args: argparse.Namespace) -> int:
     from ..export import export_graph
     from ..render import render_export
 
+    if args.output is not None:
+        refuse_input_as_output(args, args.output)
     result = export_graph(args.fmt, args.output, engine=open_engine(args), entailed=args.entailed)
     if result.content is not None:
         emit(result.content)
@@ -225,6 +234,9 @@ def run_network(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.export_fmt and args.output is None:
         raise UsageError("--export: give the file with -o FILE")
+    for target in (args.output, args.plot):
+        if target is not None:
+            refuse_input_as_output(args, target)
     report = analyse(args.name, parse_params(args.params), engine=open_engine(args), between=args.brokers)
     graph = report.graph
     if args.export_fmt:

@@ -1,0 +1,127 @@
+"""Loads that keep their word: the graph IRI is a validated IRI term, blank nodes stay what the files say, and an
+endpoint URL keeps its path and query string."""
+
+from __future__ import annotations
+
+import tempfile
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from tppo_graph.chunking import chunk_triples
+from tppo_graph.cli import main
+from tppo_graph.engines import RemoteEngine, connect
+from tppo_graph.loading import load_into
+from tppo_graph.server import free_port
+
+from .proxy import Proxy
+from .test_store import OxigraphServer
+
+pytestmark = pytest.mark.server
+
+BAD_GRAPHS = [
+    "urn:x> { ?s ?p ?o } } #",
+    "",
+    " ",
+    "relative/graph",
+    "#frag",
+    "http://example.org/a b",
+    "urn:x\nDROP ALL",
+    'urn:x"',
+    "urn:x{}",
+    "<urn:x>",
+]
+
+
+@pytest.fixture
+def oxigraph() -> Iterator[OxigraphServer]:
+    with tempfile.TemporaryDirectory(prefix="tppo-test-oxigraph-") as location:
+        server = OxigraphServer(Path(location), free_port())
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.mark.parametrize("graph", BAD_GRAPHS)
+def test_a_bad_graph_iri_is_refused_before_anything_is_sent(oxigraph, runner, graph):
+    with Proxy(oxigraph.base) as proxy:
+        result = runner.invoke(main, ["load", "--endpoint", proxy.url + "/query", "--graph", graph])
+        queried = runner.invoke(main, ["sparql", "ASK {}", "--endpoint", proxy.url + "/query", "--graph", graph])
+        assert proxy.faults.requests == []
+    for run in (result, queried):
+        assert run.exit_code == 2 and run.stderr.count("\n") == 1, run.output
+        assert "--graph" in run.stderr and "IRI" in run.stderr and "Traceback" not in run.output
+    assert oxigraph.count() == 0 and oxigraph.graphs() == set()
+
+
+def _blank_files(tmp_path: Path) -> list[Path]:
+    first, second = tmp_path / "one.ttl", tmp_path / "two.nt"
+    first.write_text('_:b0 <urn:p> "one" .\n_:b0 <urn:q> _:b1 .\n_:b1 <urn:p> "one-b" .\n', encoding="utf-8")
+    second.write_text('_:b0 <urn:p> "two" .\n_:b1 <urn:p> "two-b" .\n', encoding="utf-8")
+    return [first, second]
+
+
+BLANKS = "SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { ?b ?p ?o FILTER(isBlank(?b)) }"
+
+
+@pytest.mark.parametrize("chunk_size", [700, 50_000])  # the ontology and closure come too: 3,000 triples
+def test_blank_nodes_of_two_files_stay_two_nodes_as_on_the_local_engine(oxigraph, tmp_path, chunk_size):
+    files = _blank_files(tmp_path)
+    local = connect(files).select(BLANKS).rows[0]["n"].value
+    load_into(oxigraph.query, data=files, graph="urn:x:g", chunk_size=chunk_size)
+    remote = RemoteEngine(oxigraph.query, graph="urn:x:g").select(BLANKS).rows[0]["n"].value
+    assert remote == local
+    together = "SELECT ?v WHERE { ?b <urn:q> ?c . ?c <urn:p> ?v }"  # one component, one request
+    assert [r["v"].value for r in RemoteEngine(oxigraph.query, graph="urn:x:g").select(together)] == ["one-b"]
+
+
+def test_the_bundled_graph_loads_with_its_blank_nodes_as_the_local_engine_has_them(oxigraph):
+    load_into(oxigraph.query, graph="urn:x:bundled", chunk_size=500)
+    remote = RemoteEngine(oxigraph.query, graph="urn:x:bundled")
+    local = connect()
+    typed = "SELECT (COUNT(*) AS ?n) WHERE { ?b a ?c FILTER(isBlank(?b)) }"  # entailed types of blank nodes too
+    for text in (BLANKS, typed, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"):
+        assert remote.select(text).rows[0]["n"].value == local.select(text).rows[0]["n"].value, text
+
+
+def test_a_blank_node_used_far_apart_in_a_file_loads(oxigraph, tmp_path):
+    data = tmp_path / "apart.ttl"
+    lines = ['_:far <urn:p> "first" .'] + [f'<urn:s{i}> <urn:p> "{i}" .' for i in range(50)] + ["_:far <urn:q> 1 ."]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = load_into(oxigraph.query, data=[data], graph="urn:x:g", chunk_size=1000)
+    assert summary.triples_staged == summary.triples_sent
+    two = RemoteEngine(oxigraph.query, graph="urn:x:g").select("SELECT ?o WHERE { ?b <urn:q> ?o . ?b <urn:p> ?x }")
+    assert len(two.rows) == 1
+
+
+def test_chunks_never_split_a_component():
+    store = ox.Store()
+    for i in range(10):
+        node = ox.BlankNode(f"n{i}")
+        store.add(ox.Quad(node, ox.NamedNode("urn:p"), ox.Literal(str(i))))
+        if i:
+            store.add(ox.Quad(ox.BlankNode(f"n{i - 1}"), ox.NamedNode("urn:next"), node))
+        store.add(ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), ox.Literal(str(i))))
+    chunks = list(chunk_triples(store, 3))
+    with_blanks = [c for c in chunks if any(isinstance(t.subject, ox.BlankNode) for t in c)]
+    assert len(with_blanks) == 1 and len(with_blanks[0]) >= 19
+    assert sum(map(len, chunks)) == len(store)
+
+
+def test_an_endpoint_keeps_its_path_and_query_string(oxigraph, runner):
+    with Proxy(oxigraph.base) as proxy:
+        endpoint = proxy.url + "/query?key=abc"
+        result = runner.invoke(main, ["load", "--endpoint", endpoint, "--graph", "urn:x:g", "--format", "json"])
+        assert result.exit_code == 0, result.output
+        asked = runner.invoke(
+            main, ["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--endpoint", endpoint, "--graph", "urn:x:g"]
+        )
+        assert asked.exit_code == 0, asked.output
+        paths = [r.split(" ", 1)[1] for r in proxy.faults.requests]
+    assert paths and all(urllib.parse.parse_qs(urllib.parse.urlsplit(p).query).get("key") == ["abc"] for p in paths)
+    assert {urllib.parse.urlsplit(p).path for p in paths} <= {"/query", "/update", "/store"}
