@@ -28,7 +28,7 @@ from tppo_graph.resources import bundled_root
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 #: the catalogue's size: a discovery filter that skipped a file would change it
-EXPECTED_QUERY_COUNT = 22
+EXPECTED_QUERY_COUNT = 26
 QUERIES = list_queries()
 NAMES = [q.name for q in QUERIES]
 
