@@ -123,7 +123,7 @@ def write_state(w: Writer, code: str, partner: str, rng: random.Random) -> None:
     state = iri(code)
     src = iri(f"src-syn-{lc}-gazette")
     w.t(src, RDF_TYPE, f"<{TPPO}Source>")
-    w.t(src, DCT + "title", lit(f"Official gazette of synthetic state {code}"))
+    w.t(src, DCT + "title", lit(f"Official gazette of synthetic state {code}", "en"))
     w.t(src, DCT + "publisher", lit(f"Government of synthetic state {code}"))
     w.t(src, TPPO + "sourceKind", f"<{TPV}official-record>")
     w.t(src, SCHEMA_URL, lit(f"https://example.org/synthetic/{lc}/gazette", datatype=XSD + "anyURI"))

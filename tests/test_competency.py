@@ -156,8 +156,9 @@ def test_cq5_obstacles_no_recommendation_addresses(ask):
 
 def test_cq6_palermo_implementation_by_state(ask):
     rows = ask("palermo-implementation-by-state")
-    # every Palermo obligation appears, implemented or not (with Art. 15(1) and 15(2))
-    assert len({r["obligation"] for r in rows}) == 30
+    # every Palermo obligation appears, implemented or not (with Art. 15(1) and 15(2), and the qualified attempt
+    # limb of Art. 5(2) as a duty of its own)
+    assert len({r["obligation"] for r in rows}) == 31
     idn_6_6 = [r for r in rows if r["state"] == TPD + "IDN" and r["obligation"].endswith("art-6-6")]
     assert [(r["provision"], r["extent"]) for r in idn_6_6] == [(TPD + "idn-uu-21-2007-art-48", TPV + "full")]
     khm_5_1 = {r["provision"] for r in rows if r["state"] == TPD + "KHM" and r["obligation"].endswith("art-5-1")}
