@@ -163,7 +163,10 @@ def grlc_query(query: SavedQuery, engine: Engine | None = None, *, endpoint: str
         body = body[: brace + 1] + "\n" + "".join(line for _, line in mapped) + body[brace + 1 :].lstrip("\n")
     if any(p.type in _SUFFIX for p in params) and XSD_PREFIX not in body:
         body = XSD_PREFIX + "\n" + body
-    return GrlcQuery(query.name, _header(query, params, endpoint) + body, params)
+    text = _header(query, params, endpoint) + body
+    if text.count("?_") != len(params):  # grlc reads the header too: '?_x' in a description would be a parameter
+        raise QueryError(f"query '{query.name}': its header holds '?_', which grlc would read as a parameter")
+    return GrlcQuery(query.name, text, params)
 
 
 def _readme(summary: list[GrlcQuery], skipped: list[tuple[str, str]], endpoint: str | None) -> str:
