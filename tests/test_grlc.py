@@ -245,7 +245,7 @@ SELECT ?s ?name ?since ?min_count WHERE {
 UNMAPPABLE = {
     "free-language": ("#+   name: {type: lang-string, description: x}", "a lang-string needs a default"),
     "accented": ("#+   état: {type: string, description: x}", "ASCII letters and digits"),
-    "underscored": ("#+   n: {type: string, description: \"not ?_n\"}", "header holds '?_'"),
+    "underscored": ('#+   n: {type: string, description: "not ?_n"}', "header holds '?_'"),
 }
 
 
