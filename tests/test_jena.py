@@ -2,7 +2,8 @@
 remote engine reads Jena's own result serialisations (JSON, XML: Fuseki's) as it would read a Jena server's answer.
 
 Skipped where Jena or Java is not installed. Every saved query was also checked by hand this way (the CHANGELOG
-and the issue's note say with what result); this test keeps the headline query checked on every run.
+and the issue's note say with what result); this test keeps the headline query checked on every run, and every
+saved query as it is on disk is parsed by Jena's strict SPARQL 1.1 parser (tests/jena/ParseQueries.java, one JVM).
 """
 
 from __future__ import annotations
@@ -39,6 +40,17 @@ def jena_classpath() -> str:
         ["bash", "-c", f'. "{JENA_ENV}" && printf %s "$JENA_CP"'], capture_output=True, text=True, check=True
     )
     return done.stdout
+
+
+@pytest.mark.skipif(shutil.which("javac") is None, reason="Java's source launcher needs a JDK (javac)")
+def test_jena_parses_every_saved_query_as_it_is_on_disk(jena_classpath):
+    files = sorted((ROOT / "queries").glob("*.rq"))
+    checker = ROOT / "tests" / "jena" / "ParseQueries.java"
+    command = ["java", "-cp", jena_classpath, str(checker), *map(str, files)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    rejected = [line for line in done.stdout.splitlines() if not line.startswith("ok ")]
+    assert done.returncode == 0 and not rejected, "\n".join(rejected) or done.stderr[-1000:]
+    assert done.stdout.count("ok ") == len(files) > 0
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,19 @@
-"""Write a file so that readers see the old content or the new one, never a partial one (``-o`` of every verb)."""
+"""Write a file or a folder so that readers see the old content or the new one, never a partial one (``-o`` of
+every verb; the folders of ``site`` and ``export-queries``)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["write_atomic"]
+__all__ = ["check_folder_target", "folder_atomic", "write_atomic"]
 
 
 def _umask() -> int:
@@ -84,3 +87,43 @@ def _write_through(path: Path, content: bytes) -> None:
             handle.write(content)
     except OSError as exc:
         raise OutputError(path, exc.strerror or str(exc)) from None
+
+
+def check_folder_target(target: Path, marker: str, what: str) -> None:
+    """Refuse a target folder that may hold someone's files: only a new or empty folder, or one holding
+    ``marker`` (an earlier output of the same verb, ``what``), is ever replaced."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise OutputError(target, "it exists and is not a folder; give a new or empty folder")
+    if target.is_dir() and any(target.iterdir()) and not (target / marker).is_file():
+        raise OutputError(target, f"the folder is not empty and holds no {what} ({marker}); give a new or empty folder")
+    if not target.parent.is_dir():
+        raise OutputError(target, f"directory {target.parent} does not exist")
+
+
+@contextlib.contextmanager
+def folder_atomic(target: Path) -> Iterator[Path]:
+    """A private folder beside ``target`` to write into; on a clean exit it replaces ``target`` whole (one
+    rename, the older folder moved aside first and removed afterwards); on any error it is removed."""
+    try:
+        build = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise OutputError(target, exc.strerror or str(exc)) from None
+    try:
+        yield build
+        build.chmod(0o777 & ~_umask())  # mkdtemp makes it 0700; give it a plain mkdir's mode
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+            old.rmdir()
+            target.rename(old)
+        try:
+            build.rename(target)
+        except OSError as exc:
+            if old is not None:
+                old.rename(target)
+            raise OutputError(target, exc.strerror or str(exc)) from None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise

@@ -24,12 +24,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Bindings",
+    "allowed_values",
     "bind_params",
     "expand_curie",
     "is_update",
     "long_unicode_escapes",
+    "parse_value",
     "prepare",
     "standalone_text",
+    "where_brace",
     "with_values",
 ]
 
@@ -66,8 +69,9 @@ def is_update(text: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-def _allowed(engine: Engine, param: QueryParam) -> list[str]:
-    """The allowed IRIs of an enumeration or class-restricted parameter, from the graph itself."""
+def allowed_values(engine: Engine, param: QueryParam) -> list[str]:
+    """The allowed IRIs of an enumeration or class-restricted parameter (``scheme`` or ``cls``), from the graph
+    itself, sorted."""
     if param.scheme:
         scheme = expand_curie(param.scheme) or param.scheme
         text = "SELECT DISTINCT ?v WHERE { ?v <http://www.w3.org/2004/02/skos/core#inScheme> ?scheme }"
@@ -90,7 +94,7 @@ def _choices(allowed: Sequence[str], limit: int = 12) -> str:
 
 def _parse_iri(where: str, param: QueryParam, raw: str, engine: Engine | None) -> ox.NamedNode:
     iri = expand_curie(raw)
-    allowed = _allowed(engine, param) if engine is not None and (param.scheme or param.cls) else None
+    allowed = allowed_values(engine, param) if engine is not None and (param.scheme or param.cls) else None
     if iri is None and allowed is not None:
         # a bare local name ('repatriation', 'IDN') is accepted when it picks out exactly one allowed value
         matches = [a for a in allowed if re.split(r"[/#]", a)[-1].lower() == raw.lower()]
@@ -106,7 +110,8 @@ def _parse_iri(where: str, param: QueryParam, raw: str, engine: Engine | None) -
         raise UsageError(f"{where}: {raw!r} is not a valid IRI ({' '.join(str(exc).split())})") from None
 
 
-def _parse_value(query: SavedQuery, param: QueryParam, raw: str, engine: Engine | None) -> ox.NamedNode | ox.Literal:
+def parse_value(query: SavedQuery, param: QueryParam, raw: str, engine: Engine | None) -> ox.NamedNode | ox.Literal:
+    """One value of ``param`` parsed into its RDF term (checked against the graph of ``engine`` when given)."""
     where = f"parameter '{param.name}' of query '{query.name}'"
     try:
         raw.encode("utf-8")
@@ -175,7 +180,7 @@ def bind_params(
             if param.required:
                 raise UsageError(f"query '{query.name}': parameter '{param.name}' is required ({param.description})")
             continue  # left unbound: the query answers for every value
-        bound[param.name] = _parse_value(query, param, str(raw), engine)
+        bound[param.name] = parse_value(query, param, str(raw), engine)
     return bound
 
 
@@ -188,7 +193,7 @@ _WHERE = re.compile(r"WHERE\s*\{", re.IGNORECASE)
 _TRIPLE_QUOTES = ("'''", '"""')
 
 
-def _where_brace(text: str) -> int | None:
+def where_brace(text: str) -> int | None:
     """Offset of the ``{`` that opens the outermost WHERE clause, skipping strings, IRIs and comments."""
     i, depth = 0, 0
     while i < len(text):
@@ -249,7 +254,7 @@ def with_values(text: str, bindings: Bindings, *, term_text: Callable[[ox.NamedN
     """
     if not bindings:
         return text
-    brace = _where_brace(text)
+    brace = where_brace(text)
     if brace is None:
         raise QueryError("parameters need the query pattern written as WHERE { ... }")
     names = list(bindings)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # only types: keep the verbs' modules (and what they import) 
     from .catalogue import SavedQuery
     from .describe import GraphStats
     from .export import ExportResult
+    from .grlc import ExportSummary
     from .loading import LoadSummary
     from .network import NetworkReport
     from .validation import ValidationReport
@@ -26,6 +27,7 @@ __all__ = [
     "RESULT_FORMATS",
     "printable",
     "render_export",
+    "render_grlc_export",
     "render_json",
     "render_load",
     "render_network",
@@ -289,6 +291,17 @@ def render_validation(report: ValidationReport, fmt: str = "text") -> str:
 def render_export(result: ExportResult) -> str:
     """The note an export to a file leaves on standard error."""
     return f"Wrote {result.statements:,} statements ({result.format}) to {result.path}"
+
+
+def render_grlc_export(summary: ExportSummary) -> str:
+    """The note ``export-queries --grlc`` leaves on standard error (and why a query has no grlc form)."""
+    with_params = sum(1 for q in summary.queries if q.params)
+    where = f"; endpoint {summary.endpoint}" if summary.endpoint else "; no endpoint named (see its README.md)"
+    lines = [
+        f"Wrote {len(summary.queries)} queries for grlc ({with_params} with parameters) to {summary.path}{where}",
+        *(f"  not written: {name}: {why}" for name, why in summary.skipped),
+    ]
+    return "\n".join(lines)
 
 
 def render_load(summary: LoadSummary, fmt: str = "text") -> str:

@@ -19,7 +19,17 @@ from .options import (
     remote_options,
 )
 
-__all__ = ["REPORT_SUMMARY", "SITE_SUMMARY", "build_report", "build_site", "run_report", "run_site"]
+__all__ = [
+    "EXPORT_QUERIES_SUMMARY",
+    "REPORT_SUMMARY",
+    "SITE_SUMMARY",
+    "build_export_queries",
+    "build_report",
+    "build_site",
+    "run_export_queries",
+    "run_report",
+    "run_site",
+]
 
 REPORT_SUMMARY = (
     "Write a report for readers: research questions, gaps, coverage heatmap, network, claims, citation checks."
@@ -91,4 +101,35 @@ def run_site(args: argparse.Namespace) -> int:
         f"{result.resource_pages - result.entity_pages:,} other resource pages per language, {result.query_pages} "
         f"query pages ({result.seconds:.1f} s). Open {result.path / 'index.html'}"
     )
+    return EXIT_OK
+
+
+EXPORT_QUERIES_SUMMARY = "Write the saved queries as a folder grlc serves as a web API, with their parameters."
+
+
+def build_export_queries() -> Parser:
+    extra = (
+        "\n\nEach query's typed parameters become grlc's ?_name variables (required) and ?__name ones (optional),\n"
+        "bound first in the query so that defaults and unbound parameters mean what they mean here; the allowed\n"
+        "values of enumerations are read from the graph (--data). DIR is built beside itself and renamed into\n"
+        "place; only a new or empty folder, or an earlier export, is replaced."
+    )
+    example = f"{PROG} export-queries --grlc api --endpoint http://127.0.0.1:7878/query"
+    p = parser("export-queries", EXPORT_QUERIES_SUMMARY + extra, example)
+    p.add_argument("--grlc", type=Path, required=True, metavar="DIR", help="The folder to write, for grlc.")
+    p.add_argument(
+        "--endpoint",
+        dest="grlc_endpoint",  # not the store this verb reads (other verbs' --endpoint): the one grlc will query
+        metavar="URL",
+        help="The SPARQL endpoint grlc is to query, written into each query's header (not contacted now).",
+    )
+    data_option(p)
+    return p
+
+
+def run_export_queries(args: argparse.Namespace) -> int:
+    from ..grlc import export_for_grlc
+    from ..render import render_grlc_export
+
+    note(render_grlc_export(export_for_grlc(args.grlc, engine=open_engine(args), endpoint=args.grlc_endpoint)))
     return EXIT_OK

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError
+from . import publish
 from .options import (
     PROG,
     Parser,
@@ -31,7 +32,6 @@ from .options import (
     result_options,
     seconds,
 )
-from .publish import REPORT_SUMMARY, SITE_SUMMARY, build_report, build_site, run_report, run_site
 
 __all__ = ["VERBS", "Verb"]
 
@@ -370,18 +370,15 @@ VERBS: dict[str, Verb] = {
         "Triples, entities per class, label coverage per language, facts without a source.", build_stats, run_stats
     ),
     "export": Verb("Write the whole graph (ontology + data) in a standard RDF format.", build_export, run_export),
+    "export-queries": Verb(publish.EXPORT_QUERIES_SUMMARY, publish.build_export_queries, publish.run_export_queries),
     "network": Verb(
         "Network analysis of a projection: centralities, articulation points, communities, brokers.",
         build_network,
         run_network,
     ),
     "load": Verb("Upload the whole graph into a SPARQL store, atomically.", build_load, run_load),
-    "report": Verb(
-        REPORT_SUMMARY,
-        build_report,
-        run_report,
-    ),
-    "site": Verb(SITE_SUMMARY, build_site, run_site),
+    "report": Verb(publish.REPORT_SUMMARY, publish.build_report, publish.run_report),
+    "site": Verb(publish.SITE_SUMMARY, publish.build_site, publish.run_site),
     "serve": Verb(
         "Serve the graph over SPARQL on this machine (the Oxigraph server) until Ctrl-C.", build_serve, run_serve
     ),

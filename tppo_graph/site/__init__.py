@@ -9,15 +9,14 @@ folder beside the target and renamed into place, so a failed build leaves the pr
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import check_folder_target, folder_atomic
 from ..catalogue import LANGUAGES, list_queries
 from ..engines import Engine, LocalEngine, connect
-from ..errors import InvalidOption, OutputError
+from ..errors import InvalidOption
 from ..sitepaths import query_path, relative
 
 __all__ = ["MARKER", "SiteResult", "build_site"]
@@ -36,17 +35,6 @@ class SiteResult:
     resource_pages: int
     query_pages: int
     seconds: float
-
-
-def _check_target(target: Path) -> None:
-    if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise OutputError(target, "it exists and is not a folder; give a new or empty folder")
-    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
-        raise OutputError(
-            target, f"the folder is not empty and holds no tppo-graph site ({MARKER}); give a new or empty folder"
-        )
-    if not target.parent.is_dir():
-        raise OutputError(target, f"directory {target.parent} does not exist")
 
 
 def _triples(engine: Engine) -> list:  # type: ignore[type-arg]
@@ -83,12 +71,11 @@ def build_site(
         if lang not in LANGUAGES:
             raise InvalidOption("lang", "language", f"unknown language {lang!r} (choose from: {', '.join(LANGUAGES)})")
     target = Path(out)
-    _check_target(target)
+    check_folder_target(target, MARKER, "tppo-graph site")
     engine = engine if engine is not None else connect()
     graph = index_graph(_triples(engine))
     shapes = index_graph(q.triple for path in shape_files() for q in ox.parse(path=path, format=ox.RdfFormat.TURTLE))
     pages = Pages(graph, shapes, langs)
-    build = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     files: list[str] = []
 
     def put(rel: str, content: str | bytes) -> None:
@@ -97,7 +84,7 @@ def build_site(
         path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         files.append(rel)
 
-    try:
+    with folder_atomic(target) as build:  # replaces an earlier site whole, or leaves it as it was
         put(
             MARKER, "A static site written by `tppo-graph site`; the folder is replaced whole when it is built again.\n"
         )
@@ -138,10 +125,6 @@ def build_site(
                     engine, lang, "html", link=link, query_link=query_link, stylesheet="style.css", shared=shared
                 )
                 put(f"report.{lang}.html", made.text)
-        _swap(build, target)
-    except BaseException:
-        shutil.rmtree(build, ignore_errors=True)
-        raise
     return SiteResult(
         path=target,
         files=tuple(files),
@@ -150,21 +133,3 @@ def build_site(
         query_pages=len(queries),
         seconds=time.monotonic() - started,
     )
-
-
-def _swap(build: Path, target: Path) -> None:
-    """Put the built folder at ``target``: one rename, after moving an older site aside (removed afterwards)."""
-    build.chmod(0o755)
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-        old.rmdir()
-        target.rename(old)
-    try:
-        build.rename(target)
-    except OSError as exc:
-        if old is not None:
-            old.rename(target)
-        raise OutputError(target, exc.strerror or str(exc)) from None
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
