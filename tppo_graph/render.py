@@ -111,24 +111,74 @@ def _display_rows(result: SelectResult, labels: dict[str, str]) -> list[list[str
     return [[_display(row.get(v), labels) for v in result.variables] for row in result.rows]
 
 
-def _table(result: SelectResult, labels: dict[str, str]) -> str:
+def _people_rows(result: SelectResult, labels: dict[str, str], order_by: Sequence[tuple[str, bool]]) -> list[list[str]]:
+    from .tables import sort_rows
+
+    rows = _display_rows(result, labels)
+    return sort_rows(rows, result.variables, order_by) if order_by else rows
+
+
+def _table(
+    result: SelectResult,
+    labels: dict[str, str],
+    heading: str | None = None,
+    order_by: Sequence[tuple[str, bool]] = (),
+    width: int | None = None,
+) -> str:
+    import textwrap
+
+    from .tables import blank_note, vertical, wrap_table
+
+    top = "".join(line + "\n" for line in textwrap.wrap(heading, width or 10_000)) + "\n" if heading else ""
     if not result.rows:
-        return render_table(result.variables, []) + "(no results)\n"
-    return render_table(result.variables, _display_rows(result, labels)) + f"({len(result.rows)} rows)\n"
+        return top + render_table(result.variables, []) + "(no results)\n"
+    rows = _people_rows(result, labels, order_by)
+    body = None
+    if width is not None:
+        body = wrap_table(result.variables, rows, width)
+        if body is None:  # too many columns to wrap readably: one record per row
+            body = vertical(result.variables, rows, width)
+    out = top + (body or render_table(result.variables, rows)) + f"({len(result.rows)} rows)\n"
+    note = blank_note(result.variables, rows)
+    if note:
+        out += "".join(line + "\n" for line in textwrap.wrap(note, width or 10_000))
+    return out
 
 
-def _markdown(result: SelectResult, labels: dict[str, str]) -> str:
+def _markdown(
+    result: SelectResult, labels: dict[str, str], heading: str | None = None, order_by: Sequence[tuple[str, bool]] = ()
+) -> str:
+    from .tables import blank_note
+
     def cell(text: str) -> str:
         return text.replace("|", "\\|")
 
-    out = ["| " + " | ".join(result.variables) + " |", "|" + "---|" * len(result.variables)]
-    out.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in _display_rows(result, labels))
+    rows = _people_rows(result, labels, order_by)
+    out = [f"**{heading}**", ""] if heading else []
+    out += ["| " + " | ".join(result.variables) + " |", "|" + "---|" * len(result.variables)]
+    out.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in rows)
+    note = blank_note(result.variables, rows) if rows else None
+    if note:
+        out += ["", note]
     return "\n".join(out) + "\n"
 
 
-def render_result(result: QueryResult, fmt: str, labels: dict[str, str] | None = None) -> str | bytes:
+def render_result(
+    result: QueryResult,
+    fmt: str,
+    labels: dict[str, str] | None = None,
+    *,
+    heading: str | None = None,
+    order_by: Sequence[tuple[str, bool]] = (),
+    width: int | None = None,
+) -> str | bytes:
     """A query result in one of :data:`RESULT_FORMATS`. Tables show ``labels`` for IRIs; graphs (CONSTRUCT) are
-    JSON-LD for ``json``, N-Triples for ``xml`` and s/p/o rows otherwise."""
+    JSON-LD for ``json``, N-Triples for ``xml`` and s/p/o rows otherwise.
+
+    For people (``table``, ``md``): ``heading`` (a saved query's summary) goes first; rows are sorted by the
+    query's ``order_by`` variables comparing the labels shown naturally (Art. 8 before Art. 10); a ``table`` wraps
+    its cells to ``width`` columns (or shows one record per row when the columns cannot fit); a note says what an
+    empty cell means."""
     if isinstance(result, GraphResult):
         if fmt in ("json", "xml"):
             return result.serialize("jsonld" if fmt == "json" else "nt")
@@ -141,7 +191,9 @@ def render_result(result: QueryResult, fmt: str, labels: dict[str, str] | None =
         return render_json(result.to_json())
     if fmt in ("csv", "tsv", "xml"):
         return result.serialize(fmt)
-    return _markdown(result, labels or {}) if fmt == "md" else _table(result, labels or {})
+    if fmt == "md":
+        return _markdown(result, labels or {}, heading, order_by)
+    return _table(result, labels or {}, heading, order_by, width)
 
 
 # ---------------------------------------------------------------------------------------------

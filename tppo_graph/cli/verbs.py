@@ -87,7 +87,7 @@ def run_query(args: argparse.Namespace) -> int:
         emit(queries.query_text(saved, params, engine=engine, language=args.lang))
         return EXIT_OK
     result = queries.run_query(args.name, params, engine=engine, language=args.lang, with_sources=args.with_sources)
-    emit_result(result, args, engine)
+    emit_result(result, args, engine, text=saved.body, heading=saved.summary)
     return EXIT_OK
 
 
@@ -111,7 +111,7 @@ def run_sparql(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"{path}: cannot read query file: {exc.strerror or exc}") from None
     engine = open_engine(args)
-    emit_result(sparql(text, engine=engine, with_sources=args.with_sources), args, engine)
+    emit_result(sparql(text, engine=engine, with_sources=args.with_sources), args, engine, text=text)
     return EXIT_OK
 
 
