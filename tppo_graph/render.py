@@ -389,7 +389,8 @@ def render_network(
     return "".join(out)
 
 
-def render_serve(query_endpoint: str, query_page: str, writable: bool) -> str:
+def render_serve(query_endpoint: str, query_page: str, writable: bool, site_page: str | None = None) -> str:
     """The banner ``serve`` prints once the server answers."""
     mode = "read-write" if writable else "read-only"
-    return f"SPARQL endpoint: {query_endpoint}  ({mode})\nQuery page:      {query_page}\nPress Ctrl-C to stop.\n"
+    site = f"Site:            {site_page}  (built in the background at start)\n" if site_page else ""
+    return f"SPARQL endpoint: {query_endpoint}  ({mode})\nQuery page:      {query_page}\n{site}Press Ctrl-C to stop.\n"

@@ -307,6 +307,9 @@ def build_serve() -> Parser:
     p.add_argument(
         "--location", type=Path, help="Keep the server's store in this directory (default: a temporary one)."
     )
+    site = p.add_mutually_exclusive_group()
+    site.add_argument("--site", type=Path, metavar="DIR", help="Serve this `tppo-graph site` folder under /site/.")
+    site.add_argument("--no-site", action="store_true", help="No site under /site/ (default: one built at start).")
     return p
 
 
@@ -314,11 +317,19 @@ def run_serve(args: argparse.Namespace) -> int:
     import signal
     import time
 
+    from ..front import serve_front
     from ..render import render_serve
-    from ..server import serve
 
-    server = serve(port=args.port, bind=args.bind, data=data_of(args), writable=args.writable, location=args.location)
-    emit(render_serve(server.query_endpoint, server.query_page, args.writable))
+    server = serve_front(
+        port=args.port,
+        bind=args.bind,
+        data=data_of(args),
+        writable=args.writable,
+        location=args.location,
+        site=args.site,
+        build_site=not args.no_site,
+    )
+    emit(render_serve(server.query_endpoint, server.query_page, args.writable, server.site_page))
     stopping = False
 
     def stop(*_: object) -> None:
@@ -372,6 +383,8 @@ VERBS: dict[str, Verb] = {
     ),
     "site": Verb(SITE_SUMMARY, build_site, run_site),
     "serve": Verb(
-        "Serve the graph over SPARQL on this machine (the Oxigraph server) until Ctrl-C.", build_serve, run_serve
+        "Serve the graph over SPARQL on this machine, with a query page and the site, until Ctrl-C.",
+        build_serve,
+        run_serve,
     ),
 }
