@@ -142,3 +142,19 @@ def test_cli_bad_input_is_one_line(runner, args, message):
     done = runner.invoke(main, ["report", *args])
     assert done.exit_code == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.server
+def test_report_runs_on_an_endpoint_like_on_the_embedded_store(md_id):
+    from tppo_graph import connect
+    from tppo_graph.server import serve
+
+    with serve(port=0) as server:
+        remote = build_report(connect(endpoint=server.query_endpoint), "id", "md", now=WHEN)
+    assert remote.data == (server.query_endpoint,) and remote.version == md_id.version
+    strip = re.compile(r"^Dibuat .*$", re.MULTILINE)  # the data line names the endpoint instead of the files
+    same = re.compile(r"^\*Kueri tersimpan: .*$", re.MULTILINE)
+    assert (
+        same.sub("", strip.sub("", remote.text)).split("## Jaringan aktor")[0]
+        == same.sub("", strip.sub("", md_id.text)).split("## Jaringan aktor")[0]
+    )
