@@ -122,7 +122,7 @@ def test_site_holds_every_kind_of_page(site):
     result, _ = site
     root = result.path
     for name in ("index.html", "index.en.html", "index.id.html", "ontology.en.html", "report.id.html", "search.js",
-                 "search-index.js", "style.css", MARKER, "def/Obligation.en.html", "vocab/verified.id.html",
+                 "search-index.js", "style.css", MARKER, ".htaccess", "def/Obligation.en.html", "vocab/verified.id.html",
                  "query/palermo-obligations-without-bilateral-mechanism.en.html"):  # fmt: skip
         assert (root / name).is_file(), name
     assert result.query_pages == len(list((root / "query").glob("*.en.html")))
