@@ -88,3 +88,24 @@ def test_piped_table_is_not_wrapped_and_markdown_keeps_its_rows(runner, monkeypa
     cells = [line.split(" | ")[1] for line in body]
     assert cells == sorted(cells, key=natural_key)
     assert md[-1].startswith("Empty cells")
+
+
+def test_the_query_path_stays_light(tmp_path):
+    """Tables for people add no library to the query path: no Jinja2, MarkupSafe, matplotlib or networkx."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, json\n"
+        "from tppo_graph.cli import main\n"
+        "code = main(['query', 'palermo-obligations-without-bilateral-mechanism', '--format', 'md'])\n"
+        "heavy = ('jinja2', 'markupsafe', 'matplotlib', 'networkx', 'rdflib')\n"
+        "sys.stderr.write(json.dumps(sorted(m for m in heavy if m in sys.modules)))\n"
+        "sys.exit(code)\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "COLUMNS": "100"}
+    for _ in range(2):  # the second run has its store and header caches
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == []
