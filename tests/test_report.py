@@ -62,6 +62,7 @@ def test_report_says_when_and_from_which_data(html_en):
     assert {q for q in html_en.queries if q.startswith("qc-")} == {
         "qc-citation-assessed", "qc-citation-author-count", "qc-citation-form", "qc-citation-name",
         "qc-citation-unmatched", "qc-citation-venue", "qc-citation-year", "qc-reference-entries",
+        "qc-open-items", "qc-paper-only", "qc-unsourced-undated", "qc-weak-sources",
     }  # fmt: skip
 
 
@@ -142,3 +143,19 @@ def test_cli_bad_input_is_one_line(runner, args, message):
     done = runner.invoke(main, ["report", *args])
     assert done.exit_code == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.server
+def test_report_runs_on_an_endpoint_like_on_the_embedded_store(md_id):
+    from tppo_graph import connect
+    from tppo_graph.server import serve
+
+    with serve(port=0) as server:
+        remote = build_report(connect(endpoint=server.query_endpoint), "id", "md", now=WHEN)
+    assert remote.data == (server.query_endpoint,) and remote.version == md_id.version
+    strip = re.compile(r"^Dibuat .*$", re.MULTILINE)  # the data line names the endpoint instead of the files
+    same = re.compile(r"^\*Kueri tersimpan: .*$", re.MULTILINE)
+    assert (
+        same.sub("", strip.sub("", remote.text)).split("## Jaringan aktor")[0]
+        == same.sub("", strip.sub("", md_id.text)).split("## Jaringan aktor")[0]
+    )

@@ -122,7 +122,7 @@ def test_site_holds_every_kind_of_page(site):
     result, _ = site
     root = result.path
     for name in ("index.html", "index.en.html", "index.id.html", "ontology.en.html", "report.id.html", "search.js",
-                 "search-index.js", "style.css", MARKER, "def/Obligation.en.html", "vocab/verified.id.html",
+                 "search-index.js", "style.css", MARKER, ".htaccess", "def/Obligation.en.html", "vocab/verified.id.html",
                  "query/palermo-obligations-without-bilateral-mechanism.en.html"):  # fmt: skip
         assert (root / name).is_file(), name
     assert result.query_pages == len(list((root / "query").glob("*.en.html")))
@@ -273,3 +273,23 @@ def test_chromium_opens_the_report_and_three_pages_cleanly(site, served, tmp_pat
     for job in jobs:
         assert Path(job["screenshot"]).stat().st_size > 10_000
     print("screenshots:", shots)
+
+
+def test_an_earlier_site_is_replaced_whole_in_one_rename(tmp_path):
+    from tppo_graph.site import _check_target, _swap
+
+    target = tmp_path / "public"
+    target.mkdir()
+    (target / MARKER).write_text("old", encoding="utf-8")
+    (target / "stale.html").write_text("old page", encoding="utf-8")
+    _check_target(target)  # an earlier site may be replaced
+    build = tmp_path / ".public.new"
+    build.mkdir()
+    (build / MARKER).write_text("new", encoding="utf-8")
+    (build / "index.html").write_text("new page", encoding="utf-8")
+    _swap(build, target)
+    assert sorted(p.name for p in target.iterdir()) == [MARKER, "index.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]  # nothing left beside it
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _check_target(empty)

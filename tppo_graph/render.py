@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .namespaces import DATASET, compact
 from .results import AskResult, GraphResult, QueryResult, SelectResult, Term
@@ -19,20 +19,16 @@ if TYPE_CHECKING:  # only types: keep the verbs' modules (and what they import) 
     from .export import ExportResult
     from .grlc import ExportSummary
     from .loading import LoadSummary
-    from .network import NetworkReport
     from .validation import ValidationReport
 
 __all__ = [
-    "NETWORK_FORMATS",
     "RESULT_FORMATS",
     "printable",
+    "render_csv",
     "render_export",
     "render_grlc_export",
     "render_json",
     "render_load",
-    "render_network",
-    "render_network_export",
-    "render_projections",
     "render_queries",
     "render_query_help",
     "render_result",
@@ -45,7 +41,6 @@ __all__ = [
 #: formats of query results: tables with labels (table, md) and the W3C formats (json, xml, csv, tsv)
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml", "md")
 #: formats of a network report
-NETWORK_FORMATS = ("table", "csv", "json")
 
 
 def render_json(obj: object) -> str:
@@ -95,7 +90,7 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
     return "\n".join(out) + "\n"
 
 
-def _csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def render_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     import csv
     import io
 
@@ -131,24 +126,74 @@ def _display_rows(result: SelectResult, labels: dict[str, str]) -> list[list[str
     return [[_display(row.get(v), labels) for v in result.variables] for row in result.rows]
 
 
-def _table(result: SelectResult, labels: dict[str, str]) -> str:
+def _people_rows(result: SelectResult, labels: dict[str, str], order_by: Sequence[tuple[str, bool]]) -> list[list[str]]:
+    from .tables import sort_rows
+
+    rows = _display_rows(result, labels)
+    return sort_rows(rows, result.variables, order_by) if order_by else rows
+
+
+def _table(
+    result: SelectResult,
+    labels: dict[str, str],
+    heading: str | None = None,
+    order_by: Sequence[tuple[str, bool]] = (),
+    width: int | None = None,
+) -> str:
+    import textwrap
+
+    from .tables import blank_note, vertical, wrap_table
+
+    top = "".join(line + "\n" for line in textwrap.wrap(heading, width or 10_000)) + "\n" if heading else ""
     if not result.rows:
-        return render_table(result.variables, []) + "(no results)\n"
-    return render_table(result.variables, _display_rows(result, labels)) + f"({len(result.rows)} rows)\n"
+        return top + render_table(result.variables, []) + "(no results)\n"
+    rows = _people_rows(result, labels, order_by)
+    body = None
+    if width is not None:
+        body = wrap_table(result.variables, rows, width)
+        if body is None:  # too many columns to wrap readably: one record per row
+            body = vertical(result.variables, rows, width)
+    out = top + (body or render_table(result.variables, rows)) + f"({len(result.rows)} rows)\n"
+    note = blank_note(result.variables, rows)
+    if note:
+        out += "".join(line + "\n" for line in textwrap.wrap(note, width or 10_000))
+    return out
 
 
-def _markdown(result: SelectResult, labels: dict[str, str]) -> str:
+def _markdown(
+    result: SelectResult, labels: dict[str, str], heading: str | None = None, order_by: Sequence[tuple[str, bool]] = ()
+) -> str:
+    from .tables import blank_note
+
     def cell(text: str) -> str:
         return printable(text).replace("|", "\\|")
 
-    out = ["| " + " | ".join(result.variables) + " |", "|" + "---|" * len(result.variables)]
-    out.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in _display_rows(result, labels))
+    rows = _people_rows(result, labels, order_by)
+    out = [f"**{heading}**", ""] if heading else []
+    out += ["| " + " | ".join(result.variables) + " |", "|" + "---|" * len(result.variables)]
+    out.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in rows)
+    note = blank_note(result.variables, rows) if rows else None
+    if note:
+        out += ["", note]
     return "\n".join(out) + "\n"
 
 
-def render_result(result: QueryResult, fmt: str, labels: dict[str, str] | None = None) -> str | bytes:
+def render_result(
+    result: QueryResult,
+    fmt: str,
+    labels: dict[str, str] | None = None,
+    *,
+    heading: str | None = None,
+    order_by: Sequence[tuple[str, bool]] = (),
+    width: int | None = None,
+) -> str | bytes:
     """A query result in one of :data:`RESULT_FORMATS`. Tables show ``labels`` for IRIs; graphs (CONSTRUCT) are
-    JSON-LD for ``json``, N-Triples for ``xml`` and s/p/o rows otherwise."""
+    JSON-LD for ``json``, N-Triples for ``xml`` and s/p/o rows otherwise.
+
+    For people (``table``, ``md``): ``heading`` (a saved query's summary) goes first; rows are sorted by the
+    query's ``order_by`` variables comparing the labels shown naturally (Art. 8 before Art. 10); a ``table`` wraps
+    its cells to ``width`` columns (or shows one record per row when the columns cannot fit); a note says what an
+    empty cell means."""
     if isinstance(result, GraphResult):
         if fmt in ("json", "xml"):
             return result.serialize("jsonld" if fmt == "json" else "nt")
@@ -161,7 +206,9 @@ def render_result(result: QueryResult, fmt: str, labels: dict[str, str] | None =
         return render_json(result.to_json())
     if fmt in ("csv", "tsv", "xml"):
         return result.serialize(fmt)
-    return _markdown(result, labels or {}) if fmt == "md" else _table(result, labels or {})
+    if fmt == "md":
+        return _markdown(result, labels or {}, heading, order_by)
+    return _table(result, labels or {}, heading, order_by, width)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,12 +265,6 @@ def render_query_help(query: SavedQuery, prog: str = "tppo-graph") -> str:
         out.append("\nParameters: none\n")
     out.append(f"\nFile: {query.path}\n")
     return "".join(out)
-
-
-def render_projections(projections: Sequence[SavedQuery]) -> str:
-    """The network projections: short name and summary."""
-    rows = [[q.name.removeprefix("projection-"), q.summary.removeprefix("Projection: ")] for q in projections]
-    return render_table(["projection", "summary"], rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,63 +358,8 @@ def render_load(summary: LoadSummary, fmt: str = "text") -> str:
     )
 
 
-_NETWORK_COLUMNS = ["node", "class", "degree", "betweenness", "closeness", "eigenvector", "articulation", "community"]
-
-
-def render_network(
-    report: NetworkReport, *, metric: str = "betweenness", top: int | None = 20, lang: str = "en", fmt: str = "table"
-) -> str:
-    """A projection's metrics sorted by ``metric`` (``top`` rows), and its brokers: a table, CSV or JSON."""
-    if fmt == "json":
-        return render_json(report.to_dict(metric, top))
-    label = "label_id" if lang == "id" else "label_en"
-    rows = report.metrics.top(metric, top)
-    cells: list[list[Any]] = [
-        [
-            r[label],
-            r["cls"],
-            r["degree"],
-            f"{r['betweenness']:.4f}",
-            f"{r['closeness']:.4f}",
-            "" if r["eigenvector"] is None else f"{r['eigenvector']:.4f}",
-            "yes" if r["articulation_point"] else "",
-            r["community"],
-        ]
-        for r in rows
-    ]
-    if fmt == "csv":
-        return _csv(["iri", *_NETWORK_COLUMNS], [[r["node"], *c] for r, c in zip(rows, cells, strict=True)])
-    m = report.metrics
-    out = [
-        f"{report.summary}\n",
-        (
-            f"{m.nodes} nodes, {m.edges} edges, {m.components} component(s), {len(m.communities)} communities, "
-            f"{len(m.bridges)} bridges; sorted by {metric}\n"
-        ),
-        *(f"Note: {n}\n" for n in m.notes),
-        "\n",
-        render_table(_NETWORK_COLUMNS, cells),
-    ]
-    brokers = report.brokers
-    if brokers is not None:
-        out.append(f"\nBrokers between {brokers.a} and {brokers.b}: ")
-        if not brokers.connected:
-            out.append("not connected\n")
-        else:
-            out.append(f"distance {brokers.distance}, {brokers.shortest_paths} shortest path(s)\n")
-            broker_rows = [[r[label], r["cls"], r["paths"], f"{r['share']:.3f}"] for r in brokers.brokers[:top]]
-            out.append(render_table(["broker", "class", "paths", "share"], broker_rows))
-            cuts = ", ".join(report.graph.nodes[c][label] for c in brokers.cut_nodes) or "none"
-            out.append(f"Single nodes whose removal disconnects them: {cuts}\n")
-    return "".join(out)
-
-
-def render_network_export(nodes: int, edges: int, fmt: str, path: object) -> str:
-    """The note a network export to a file leaves on standard error."""
-    return f"Wrote {nodes} nodes and {edges} edges ({fmt}) to {path}"
-
-
-def render_serve(query_endpoint: str, query_page: str, writable: bool) -> str:
+def render_serve(query_endpoint: str, query_page: str, writable: bool, site_page: str | None = None) -> str:
     """The banner ``serve`` prints once the server answers."""
     mode = "read-write" if writable else "read-only"
-    return f"SPARQL endpoint: {query_endpoint}  ({mode})\nQuery page:      {query_page}\nPress Ctrl-C to stop.\n"
+    site = f"Site:            {site_page}  (built in the background at start)\n" if site_page else ""
+    return f"SPARQL endpoint: {query_endpoint}  ({mode})\nQuery page:      {query_page}\n{site}Press Ctrl-C to stop.\n"

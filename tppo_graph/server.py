@@ -25,7 +25,7 @@ from .errors import InvalidOption, StoreError
 from .parsing import fill_store
 from .resources import graph_files
 
-__all__ = ["Server", "free_port", "oxigraph_binary", "serve", "start_server", "wait_until_ready"]
+__all__ = ["Server", "free_port", "oxigraph_binary", "refuse_port_in_use", "serve", "start_server", "wait_until_ready"]
 
 
 def oxigraph_binary() -> str:
@@ -46,7 +46,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def _refuse_port_in_use(host: str, port: int) -> None:
+def refuse_port_in_use(host: str, port: int) -> None:
     """A port something already listens on (another ``serve``): refused before anything is announced, or the
     readiness probe would be answered by the other server."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
@@ -150,7 +150,7 @@ def start_server(
     """
     path = Path(location)
     if port:
-        _refuse_port_in_use(bind, port)
+        refuse_port_in_use(bind, port)
     chosen = port or free_port(bind)
     command = [
         oxigraph_binary(),

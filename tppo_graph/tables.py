@@ -110,3 +110,68 @@ def wrap_table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int
         if wraps:
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def terminal_width(stream: object, writing_to_file: bool = False) -> int | None:
+    """The width to wrap a table to: the terminal's when ``stream`` is one, else ``$COLUMNS`` when set, else None
+    (piped or written to a file: no wrapping)."""
+    import os
+    import shutil
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    isatty = getattr(stream, "isatty", None)
+    if not writing_to_file and callable(isatty) and isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def vertical(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> str:
+    """Rows as records, one ``column  value`` line each (values wrapped), for tables too wide to wrap."""
+    import textwrap
+
+    key = max(len(h) for h in headers)
+    room = max(20, width - key - 2)
+    out: list[str] = []
+    for number, row in enumerate(rows, start=1):
+        out.append(f"-- {number} " + "-" * max(0, min(width, 60) - len(str(number)) - 4))
+        for header, cell in zip(headers, row, strict=True):
+            lines = textwrap.wrap(cell, room, break_on_hyphens=False) or [""]
+            out.append(f"{header.ljust(key)}  {lines[0]}".rstrip())
+            out.extend(" " * (key + 2) + line for line in lines[1:])
+    return "\n".join(out) + "\n"
+
+
+_ABSENCE = ("none found in what was examined", "not examined")
+
+
+def blank_note(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str | None:
+    """What an empty cell means for this result, or None when no cell is empty.
+
+    An empty cell is a value the graph does not record (an OPTIONAL part found nothing): not evidence that none
+    exists. Columns that word an absence ("none found in what was examined" / "not examined") explain the empty
+    cells of the columns that share their stem (``bilateralNone`` explains ``bilateral``, ``bilateralExtent``).
+    """
+    empty = [h for i, h in enumerate(headers) if any(r[i] == "" for r in rows)]
+    if not empty:
+        return None
+    explainers = [h for i, h in enumerate(headers) if any(r[i] in _ABSENCE for r in rows)]
+    explained: dict[str, list[str]] = {}
+    for column in empty:
+        for explainer in explainers:
+            stem = explainer.removesuffix("None")
+            if column != explainer and stem and column.startswith(stem):
+                explained.setdefault(explainer, []).append(column)
+                break
+    note = (
+        f"Empty cells ({', '.join(empty)}): the graph records nothing there; that is not evidence that nothing exists."
+    )
+    if explained:
+        parts = [f"{', '.join(cols)}: see {explainer}" for explainer, cols in explained.items()]
+        note += (
+            " Whether the graph looked: " + "; ".join(parts) + " ('none found in what was examined' or 'not examined')."
+        )
+    elif explainers:
+        note += f" {', '.join(explainers)} say whether the graph looked ('none found in what was examined' or 'not examined')."
+    return note

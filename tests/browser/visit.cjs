@@ -1,6 +1,8 @@
 // Open pages in headless Chromium (Debian's, through playwright-core), record console errors, page errors and every
 // request that would leave 127.0.0.1 (each is blocked), and save a screenshot of each page.
-// Usage: node visit.cjs CHROMIUM USER_DATA_DIR JOBS.json  (JOBS: [{"url": ..., "screenshot": ..., "type": ...}])
+// Usage: node visit.cjs CHROMIUM USER_DATA_DIR JOBS.json
+// JOBS: [{"url", "screenshot", "full"?, "type"? (text for the search box), "wait"? (a selector), "script"? (run in
+// the page), "waitAfter"? (a selector to wait for after the script; the texts found are returned)}]
 "use strict";
 const { chromium } = require("playwright-core");
 const fs = require("fs");
@@ -34,6 +36,12 @@ async function main() {
     });
     const response = await page.goto(job.url, { waitUntil: "load" });
     record.status = response ? response.status() : null;
+    if (job.wait) await page.waitForSelector(job.wait, { timeout: 30000 });
+    if (job.script) await page.evaluate(job.script);
+    if (job.waitAfter) {
+      await page.waitForSelector(job.waitAfter, { timeout: 60000 });
+      record.found = await page.$$eval(job.waitAfter, (els) => els.map((e) => e.textContent));
+    }
     if (job.type) {
       await page.fill("form.search input", job.type);
       await page.waitForTimeout(200);

@@ -240,13 +240,27 @@ def open_engine(args: argparse.Namespace) -> Engine:
     )
 
 
-def emit_result(result: QueryResult, args: argparse.Namespace, engine: Engine) -> None:
+def emit_result(
+    result: QueryResult, args: argparse.Namespace, engine: Engine, *, text: str = "", heading: str | None = None
+) -> None:
+    """Write a result; for people (table, md) with labels, ``heading``, the natural order of the ORDER BY of the
+    query ``text``, and cells wrapped to the terminal."""
     from ..queries import labels_of
     from ..render import render_result
     from ..results import GraphResult, SelectResult
 
-    labels = None
-    if args.fmt in ("table", "md") and isinstance(result, SelectResult | GraphResult):
-        rows = result.as_rows() if isinstance(result, GraphResult) else result
-        labels = labels_of(engine, rows, args.lang)
-    write(args, render_result(result, args.fmt, labels), f"Wrote {len(result)} result(s) ({args.fmt})")
+    if args.fmt not in ("table", "md") or not isinstance(result, SelectResult | GraphResult):
+        write(args, render_result(result, args.fmt), f"Wrote {len(result)} result(s) ({args.fmt})")
+        return
+    from ..tables import order_keys, terminal_width
+
+    rows = result.as_rows() if isinstance(result, GraphResult) else result
+    shown = render_result(
+        result,
+        args.fmt,
+        labels_of(engine, rows, args.lang),
+        heading=heading,
+        order_by=order_keys(text) if text else (),
+        width=terminal_width(sys.stdout, args.output is not None),
+    )
+    write(args, shown, f"Wrote {len(result)} result(s) ({args.fmt})")

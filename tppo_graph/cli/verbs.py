@@ -89,7 +89,7 @@ def run_query(args: argparse.Namespace) -> int:
         emit(queries.query_text(saved, params, engine=engine, language=args.lang))
         return EXIT_OK
     result = queries.run_query(args.name, params, engine=engine, language=args.lang, with_sources=args.with_sources)
-    emit_result(result, args, engine)
+    emit_result(result, args, engine, text=saved.body, heading=saved.summary)
     return EXIT_OK
 
 
@@ -119,7 +119,7 @@ def run_sparql(args: argparse.Namespace) -> int:
     except UnicodeEncodeError:  # bytes of the command line that are not UTF-8 (surrogate escapes)
         raise UsageError("QUERY: the query is not valid UTF-8 text") from None
     engine = open_engine(args)
-    emit_result(sparql(text, engine=engine, with_sources=args.with_sources), args, engine)
+    emit_result(sparql(text, engine=engine, with_sources=args.with_sources), args, engine, text=text)
     return EXIT_OK
 
 
@@ -203,7 +203,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def build_network() -> Parser:
     from ..network import EXPORT_FORMATS, METRICS
-    from ..render import NETWORK_FORMATS
+    from ..render_network import NETWORK_FORMATS
 
     example = f"{PROG} network actors --metric betweenness --top 10 --brokers tpd:IDN tpd:KHM"
     p = _parser(
@@ -227,7 +227,7 @@ def build_network() -> Parser:
 
 def run_network(args: argparse.Namespace) -> int:
     from ..network import analyse, export_network, list_projections, plot_network
-    from ..render import render_network, render_network_export, render_projections
+    from ..render_network import render_network, render_network_export, render_projections
 
     if args.name is None:
         emit(render_projections(list_projections()))
@@ -318,6 +318,9 @@ def build_serve() -> Parser:
     p.add_argument(
         "--location", type=Path, help="Keep the server's store in this directory (default: a temporary one)."
     )
+    site = p.add_mutually_exclusive_group()
+    site.add_argument("--site", type=Path, metavar="DIR", help="Serve this `tppo-graph site` folder under /site/.")
+    site.add_argument("--no-site", action="store_true", help="No site under /site/ (default: one built at start).")
     return p
 
 
@@ -325,11 +328,19 @@ def run_serve(args: argparse.Namespace) -> int:
     import signal
     import time
 
+    from ..front import serve_front
     from ..render import render_serve
-    from ..server import serve
 
-    server = serve(port=args.port, bind=args.bind, data=data_of(args), writable=args.writable, location=args.location)
-    emit(render_serve(server.query_endpoint, server.query_page, args.writable))
+    server = serve_front(
+        port=args.port,
+        bind=args.bind,
+        data=data_of(args),
+        writable=args.writable,
+        location=args.location,
+        site=args.site,
+        build_site=not args.no_site,
+    )
+    emit(render_serve(server.query_endpoint, server.query_page, args.writable, server.site_page))
     stopping = False
 
     def stop(*_: object) -> None:
@@ -380,6 +391,8 @@ VERBS: dict[str, Verb] = {
     "report": Verb(publish.REPORT_SUMMARY, publish.build_report, publish.run_report),
     "site": Verb(publish.SITE_SUMMARY, publish.build_site, publish.run_site),
     "serve": Verb(
-        "Serve the graph over SPARQL on this machine (the Oxigraph server) until Ctrl-C.", build_serve, run_serve
+        "Serve the graph over SPARQL on this machine, with a query page and the site, until Ctrl-C.",
+        build_serve,
+        run_serve,
     ),
 }

@@ -302,7 +302,11 @@ def qc_findings(runner: Runner) -> list[dict[str, Any]]:
     groups = []
     for query in list_queries("qc"):
         result = runner.run(query.name)
-        columns = ("kind", "severity", "citation", "reference", "inText", "inList")
+        # two families share ?kind ?severity: the citation checks, and the checks of the facts (subject, message)
+        if "citation" in result.variables:
+            columns: tuple[str, ...] = ("kind", "severity", "citation", "reference", "inText", "inList")
+        else:
+            columns = ("kind", "severity", "subject", "message")
         rows = [{c: runner.cells(row.get(c)) for c in columns} for row in result.rows]
         severity: dict[str, int] = {}
         for r in rows:

@@ -89,6 +89,7 @@ def build_site(
             MARKER, "A static site written by `tppo-graph site`; the folder is replaced whole when it is built again.\n"
         )
         put("style.css", resource("report.css"))
+        put(".htaccess", resource("htaccess.txt"))
         put("search.js", resource("search.js"))
         put("search-index.js", pages.search_index())
         put("index.html", render("site-chooser.html.j2"))

@@ -134,10 +134,12 @@ class Pages:
         iri, g = resource.iri, self.graph
         subject = key(ox.NamedNode(iri))
         labels = [
-            {"prop": self.value(ox.NamedNode(p), lang, 1, g), "text": o.value, "lang": o.language}
+            {"prop": self.value(ox.NamedNode(p), lang, 1, g), "text": o.value, "lang": o.language, "p": p}
             for p, o in g.out.get(subject, ())
             if p in _LABELS and isinstance(o, ox.Literal)
         ]
+        order = {p: i for i, p in enumerate(_LABELS)}
+        labels.sort(key=lambda x: (order[str(x["p"])], x["lang"] != lang, str(x["lang"] or "")))
         provenance = {
             "status": self.links(
                 (o.value for p, o in g.out[subject] if p == _STATUS and isinstance(o, ox.NamedNode)), lang, 1
