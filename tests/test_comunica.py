@@ -96,10 +96,29 @@ COMUNICA_TOO_SLOW = {
 }
 
 
+#: saved queries on which Comunica 4.5's engine itself fails on most runs, not all: its worker dies with
+#: "TypeError: Cannot read properties of undefined (reading 'get')" in its hash join, and the answer is cut off
+#: mid-stream (the client's one-line error). Reproduced with comunica-sparql-file over the exported graph by
+#: SELECT * { ?item tppo:addresses ?o OPTIONAL { ?item tppo:verificationStatus ?s FILTER NOT EXISTS { ?n skos:broader
+#: ?s } } } (4 crashes in 4 runs); naming the blank node does not avoid it. Not a strict xfail, since a run may pass;
+#: skipped, because each crash restarts the worker and fails the queries after it.
+COMUNICA_CRASHES = {
+    "iom-legal-basis-by-state",
+    "obstacles-hindrances-and-recommendations",
+}
+
+
 def _cases() -> list[object]:
-    reason = "Comunica 4.5 gives no answer within minutes (see COMUNICA_TOO_SLOW)"
+    slow = "Comunica 4.5 gives no answer within minutes (see COMUNICA_TOO_SLOW)"
+    crash = (
+        "Comunica 4.5's engine crashes on this query on most runs (TypeError in its hash join; see COMUNICA_CRASHES)"
+    )
     return [
-        pytest.param(q.name, marks=pytest.mark.skip(reason=reason)) if q.name in COMUNICA_TOO_SLOW else q.name
+        pytest.param(q.name, marks=pytest.mark.skip(reason=slow))
+        if q.name in COMUNICA_TOO_SLOW
+        else pytest.param(q.name, marks=pytest.mark.skip(reason=crash))
+        if q.name in COMUNICA_CRASHES
+        else q.name
         for q in list_queries()
     ]
 
