@@ -139,4 +139,4 @@ def pytest_collection_modifyitems(session, config, items) -> None:
 def pytest_sessionfinish(session, exitstatus) -> None:
     from .shacl_runs import stop
 
-    stop()
+    stop(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)

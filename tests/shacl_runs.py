@@ -15,6 +15,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
@@ -32,7 +33,7 @@ CASES: list[tuple[Path, ...] | None] = [None, CONTEXT, *((*CONTEXT, f) for f in 
 VALIDATORS = ("pyshacl", "turbo")
 Key = tuple[tuple[Path, ...] | None, str]
 
-_helper: tuple[subprocess.Popen[bytes], Path] | None = None
+_helper: tuple[subprocess.Popen[bytes] | None, Path] | None = None
 
 
 def _validate(job: Key) -> ValidationReport:
@@ -40,21 +41,54 @@ def _validate(job: Key) -> ValidationReport:
     return validate_graph(list(files) if files is not None else None, validator=validator)
 
 
+def _shared() -> Path | None:
+    """Under pytest-xdist, the folder every worker of this run shares (one helper for all of them)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    return Path(tempfile.gettempdir()) / f"tppo-shacl-runs-{run}" if run else None
+
+
 def start() -> None:
-    """Start the helper that computes every report (once; later calls do nothing)."""
+    """Start the helper that computes every report (once per run, however many xdist workers; later calls do
+    nothing)."""
     global _helper
     if _helper is not None:
         return
-    out = Path(tempfile.mkdtemp(prefix="tppo-shacl-runs-")) / "reports.pickle"
+    shared = _shared()
+    if shared is None:
+        out = Path(tempfile.mkdtemp(prefix="tppo-shacl-runs-")) / "reports.pickle"
+    else:
+        shared.mkdir(exist_ok=True)
+        out = shared / "reports.pickle"
+        try:
+            os.close(os.open(shared / "owner", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:  # another worker runs the helper: wait for its pickle
+            _helper = (None, out)
+            return
     process = subprocess.Popen([sys.executable, "-m", "tests.shacl_runs", str(out)], cwd=ROOT)
+    if shared is not None:
+        (shared / "pid").write_text(str(process.pid))
     _helper = (process, out)
 
 
-def stop() -> None:
-    """Stop the helper if it is still running (a session that ended early)."""
-    if _helper is not None and _helper[0].poll() is None:
+def stop(interrupted: bool) -> None:
+    """Stop the helper if it is still running and the session was interrupted; otherwise let it finish, since
+    other xdist workers may still be waiting for its reports."""
+    if _helper is None or _helper[0] is None or _helper[0].poll() is not None:
+        return
+    if interrupted or _shared() is None:
         _helper[0].kill()
-        _helper[0].wait()
+    _helper[0].wait()
+
+
+def _wait_for_other_worker(out: Path) -> None:
+    pid_file = out.parent / "pid"
+    while not out.exists():
+        time.sleep(0.2)
+        if pid_file.exists() and not out.exists():
+            try:
+                os.kill(int(pid_file.read_text()), 0)
+            except ProcessLookupError:
+                assert out.exists(), "the validation helper of another xdist worker died without its reports"
 
 
 @cache
@@ -62,7 +96,10 @@ def _all() -> dict[Key, ValidationReport]:
     start()
     assert _helper is not None
     process, out = _helper
-    assert process.wait() == 0, f"the validation helper failed (exit {process.returncode}); see its output above"
+    if process is None:
+        _wait_for_other_worker(out)
+    else:
+        assert process.wait() == 0, f"the validation helper failed (exit {process.returncode}); see its output above"
     with out.open("rb") as handle:
         reports: dict[Key, ValidationReport] = pickle.load(handle)
     return reports

@@ -5,17 +5,18 @@ that the remote engine's content negotiation is the standard one. The server run
 graph; its npm package is installed by ``.ci/run`` (or here, on first use, into ``tests/comunica``). The test is
 skipped only where node is not installed.
 
-Two differences are Comunica's own (4.5), seen against pyoxigraph, rdflib and Jena alike, and allowed for here
-and nowhere else: it sorts by the first ORDER BY key only (later keys do not order ties), and an OPTIONAL
-sub-select with GROUP BY that matches nothing gives a row with COUNT 0 instead of no row.
+One difference is Comunica's own (4.5), seen against pyoxigraph, rdflib and Jena alike, and allowed for here
+and nowhere else: ORDER BY with several keys orders rows by the first key, but rows tied on it come in no defined
+order (test_comunica_orders_ties_by_the_later_keys shows it on four triples, strict xfail). The rows themselves
+must be equal, with GROUP_CONCAT lists compared as sets (their order is engine-defined in SPARQL 1.1).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from tppo_graph.export import export_graph
 from tppo_graph.results import AskResult, QueryResult, SelectResult
 from tppo_graph.server import free_port, wait_until_ready
 
-from .test_queries import aggregated_separators, example_params, order_keys
+from .test_queries import example_params, normalised, order_keys
 
 pytestmark = pytest.mark.server
 
@@ -85,30 +86,39 @@ def _parsed(stdout: bytes, ordered: bool) -> QueryResult:
     return SelectResult(variables, [{v: s[v] for v in variables} for s in parsed], ordered=ordered)
 
 
-#: saved queries on which Comunica's engine itself fails (its worker dies with "TypeError: Cannot read properties of
-#: undefined (reading 'get')" in ActorHashBindingsMurmur, in the hash join of an OPTIONAL holding
-#: FILTER NOT EXISTS { [] skos:broader ?status }, the leaf-status pattern of model v2), found by this test; the
-#: answer is then cut off mid-stream, which the client reports as a one-line error. They are skipped (each crash
-#: costs a worker restart); try them again with a newer Comunica.
-COMUNICA_CRASHES = {
-    "iom-legal-basis-by-state",
-    "label-search",
-    "obstacles-hindrances-and-recommendations",
+#: saved queries Comunica 4.5 does not answer within minutes on the bundled graph (the headline: over 300 s, against
+#: 0.05 s on pyoxigraph; qc-reference-entries: over 150 s, its page-range self-join), measured with
+#: comunica-sparql-file over the exported graph. Not a wrong answer, so not an xfail: each would hold a core of the
+#: machine for the server's whole worker timeout; try them again with a newer Comunica (5.x needs node 22).
+COMUNICA_TOO_SLOW = {
     "palermo-obligations-without-bilateral-mechanism",
     "qc-reference-entries",
 }
 
 
+#: saved queries on which Comunica 4.5's engine itself fails on most runs, not all: its worker dies with
+#: "TypeError: Cannot read properties of undefined (reading 'get')" in its hash join, and the answer is cut off
+#: mid-stream (the client's one-line error). Reproduced with comunica-sparql-file over the exported graph by
+#: SELECT * { ?item tppo:addresses ?o OPTIONAL { ?item tppo:verificationStatus ?s FILTER NOT EXISTS { ?n skos:broader
+#: ?s } } } (4 crashes in 4 runs); naming the blank node does not avoid it. Not a strict xfail, since a run may pass;
+#: skipped, because each crash restarts the worker and fails the queries after it.
+COMUNICA_CRASHES = {
+    "iom-legal-basis-by-state",
+    "obstacles-hindrances-and-recommendations",
+}
+
+
 def _cases() -> list[object]:
-    reason = "Comunica's own engine crashes on this query (TypeError in its hash join); see COMUNICA_CRASHES"
-    # Open (noted in #12): after model v2 and the citation queries, some queries answer differently on Comunica
-    # (an uncited entry's COUNT, for one); until each is normalised or reformulated, a query outside
-    # COMUNICA_CRASHES is expected to pass but may fail (non-strict), and the report says which.
-    unchecked = "not yet re-checked against Comunica after model v2 and the citation queries"
+    slow = "Comunica 4.5 gives no answer within minutes (see COMUNICA_TOO_SLOW)"
+    crash = (
+        "Comunica 4.5's engine crashes on this query on most runs (TypeError in its hash join; see COMUNICA_CRASHES)"
+    )
     return [
-        pytest.param(q.name, marks=pytest.mark.skip(reason=reason))  # each crash costs a worker restart
+        pytest.param(q.name, marks=pytest.mark.skip(reason=slow))
+        if q.name in COMUNICA_TOO_SLOW
+        else pytest.param(q.name, marks=pytest.mark.skip(reason=crash))
         if q.name in COMUNICA_CRASHES
-        else pytest.param(q.name, marks=pytest.mark.xfail(reason=unchecked, strict=False))
+        else q.name
         for q in list_queries()
     ]
 
@@ -120,7 +130,7 @@ def test_query_endpoint_on_comunica_answers_like_the_embedded_engine(name, comun
     args = ["query", name, "--format", "json"] + [
         a for k, v in example_params(query).items() for a in ("-p", f"{k}={v}")
     ]
-    remote = runner.invoke(main, [*args, "--endpoint", comunica, "--timeout", "30"])
+    remote = runner.invoke(main, [*args, "--endpoint", comunica, "--timeout", "90"])  # a loaded machine
     assert remote.exit_code == 0, remote.output
     local = runner.invoke(main, args)
     assert local.exit_code == 0, local.output
@@ -129,34 +139,29 @@ def test_query_endpoint_on_comunica_answers_like_the_embedded_engine(name, comun
         assert isinstance(got, AskResult) and got.boolean == expected.boolean
         return
     assert isinstance(got, SelectResult) and got.variables == expected.variables
-    assert _rows(got, query.body) == _rows(expected, query.body)
+    assert normalised(got, query.body)[1] == normalised(expected, query.body)[1]
     keys = order_keys(query.body)
-    if query.ordered and keys:
+    if query.ordered and keys:  # the first key only: Comunica leaves ties unordered (see the strict xfail below)
         assert [str(r.get(keys[0])) for r in got] == [str(r.get(keys[0])) for r in expected]
 
 
-def _rows(result: SelectResult, text: str) -> Counter[tuple[tuple[str, str | None], ...]]:
-    """The rows as a multiset, GROUP_CONCAT lists sorted, and an empty group's COUNT 0 read as no count."""
-    separators = aggregated_separators(text)
-    rows: Counter[tuple[tuple[str, str | None], ...]] = Counter()
-    for row in result:
-        cells: dict[str, str | None] = {}
-        for v in result.variables:
-            term = row.get(v)
-            if term is not None and v in separators:
-                cells[v] = " ".join(sorted(term.value.split(separators[v] or None)))
-            else:
-                cells[v] = None if term is None else str(term)
-        for v, cell in cells.items():
-            if (
-                v.startswith("count")
-                and cell is not None
-                and cell.startswith('"0"')
-                and not cells.get("provisions" + v[5:])
-            ):
-                cells[v] = cells["provisions" + v[5:]] = None  # Comunica: a group that matched nothing
-        rows[tuple(cells.items())] += 1
-    return rows
+@pytest.mark.xfail(
+    strict=True,
+    reason="Comunica 4.5 bug: ORDER BY ?s ?o over <s> <p> <o-8-4>, <o-8-3>, <o-8-2>, <o-8-1> (in that file order) "
+    "gives o-8-1, o-8-2, o-8-4, o-8-3; its SortIterator sorts once per key, last key first, by binary insertion "
+    "that puts a tie next to whichever equal row it meets, so a pass is not stable and undoes the later keys",
+)
+def test_comunica_orders_ties_by_the_later_keys(tmp_path):
+    graph = tmp_path / "ties.nt"
+    graph.write_text("".join(f"<http://x/s> <http://x/p> <http://x/o-8-{i}> .\n" for i in (4, 3, 2, 1)))
+    done = subprocess.run(
+        [str(_comunica().parent / "comunica-sparql-file"), str(graph), "SELECT ?s ?o { ?s ?p ?o } ORDER BY ?s ?o"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert [row["o"] for row in json.loads(done.stdout)] == [f"http://x/o-8-{i}" for i in (1, 2, 3, 4)]
 
 
 def test_table_output_with_labels_from_comunica(comunica, runner):

@@ -97,6 +97,7 @@ def test_credentials_follow_a_redirect_only_within_their_origin(new, kept):
         f"http://{USER}@127.0.0.1:{free_port()}/query",
         f"https://:{urllib.parse.quote(PASSWORD, safe='')}@127.0.0.1/sparql",
     ],
+    ids=["user-and-password", "user-only", "password-only"],  # the ports differ per process (pytest-xdist workers)
 )
 @pytest.mark.parametrize("verb", ["sparql", "load", "stats"])
 def test_urls_with_credentials_in_them_are_refused(runner, url, verb):
