@@ -131,6 +131,11 @@ def test_query_endpoint_on_comunica_answers_like_the_embedded_engine(name, comun
         a for k, v in example_params(query).items() for a in ("-p", f"{k}={v}")
     ]
     remote = runner.invoke(main, [*args, "--endpoint", comunica, "--timeout", "90"])  # a loaded machine
+    if remote.exit_code != 0 and "is not a SPARQL result" in remote.output:
+        # an answer cut off mid-stream is Comunica's worker dying (see COMUNICA_CRASHES), seen intermittently on
+        # queries that pass on every run by hand: once more after its restart; a second failure is a failure
+        wait_until_ready(comunica, None, timeout=60)
+        remote = runner.invoke(main, [*args, "--endpoint", comunica, "--timeout", "90"])
     assert remote.exit_code == 0, remote.output
     local = runner.invoke(main, args)
     assert local.exit_code == 0, local.output
