@@ -92,7 +92,8 @@ class GraphIndex:
         return subject
 
     def label(self, iri: str, lang: str) -> str:
-        """The label in ``lang``, else the other language, else an untagged title, else the compact IRI."""
+        """The label in ``lang``, else the other language, else an untagged title, else a title in its own
+        language (a source's German or Dutch headline), else the compact IRI."""
         memo = self._memo.get((iri, lang))
         if memo is None:
             memo = self._memo[(iri, lang)] = self._label(iri, lang)
@@ -103,6 +104,8 @@ class GraphIndex:
         for candidate in (lang, "en" if lang == "id" else "id", ""):
             if candidate in found:
                 return found[candidate]
+        if found:
+            return found[min(found)]  # one of several other languages, the same on every run
         from ..namespaces import compact
 
         return compact(iri)
