@@ -67,6 +67,7 @@ class Finding:
     :param subject: the IRI (or blank node ``_:x``) the finding is about, if any.
     :param message: one sentence: the check's own (``?message``, ``sh:resultMessage``), else the row's other
         columns with their labels.
+    :param kind_iri: the kind as an IRI: the concept of a qc query's kind, or the SHACL shape.
     :param given_severity: the severity as the check gave it (``sh:Violation``, ``substantive``, ``error``).
     :param details: the rest of the row (column -> value; IRIs in full), or the SHACL result's shape, path, value
         and constraint.
@@ -252,6 +253,7 @@ def shacl_findings(report: ValidationReport, labels: Mapping[str, str] | None = 
             Finding(
                 severity=SHACL_SEVERITY.get(r.severity, "error"),
                 kind=compact(r.source_shape),
+                kind_iri=r.source_shape or None,
                 check=SHACL_CHECK,
                 subject=r.focus_node or None,
                 message=r.message or r.constraint,
