@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from .options import PROG, Parser, data_of, data_option, lang_option, open_engine, output_option, parser, remote_options
+from .options import (
+    PROG,
+    Parser,
+    data_of,
+    data_option,
+    lang_option,
+    open_engine,
+    output_option,
+    parser,
+    refuse_input_as_output,
+    remote_options,
+)
 from .options import write as write_output
 
 __all__ = ["CHECK_SUMMARY", "build_check", "run_check"]
@@ -39,10 +50,12 @@ def run_check(args: argparse.Namespace) -> int:
     from ..check import run_checks
     from ..render_check import render_check
 
-    if args.output is not None and not args.output.parent.is_dir():  # before the work, not after it
+    if args.output is not None:  # before the work, not after it
         from ..errors import OutputError
 
-        raise OutputError(args.output, f"directory {args.output.parent} does not exist")
+        if not args.output.parent.is_dir():
+            raise OutputError(args.output, f"directory {args.output.parent} does not exist")
+        refuse_input_as_output(args, args.output)
     engine = open_engine(args)
     report = run_checks(engine, data=data_of(args), lang=args.lang, validator=args.engine)
     total = len(report.findings)
