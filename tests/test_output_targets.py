@@ -20,6 +20,7 @@ from tppo_graph.cli import main
 WRITERS = {
     "export": ["export", "--format", "nt"],
     "query": ["query", "known-absences", "--format", "csv"],
+    "check": ["check", "--format", "json"],
 }
 
 

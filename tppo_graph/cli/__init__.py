@@ -44,7 +44,7 @@ def _main_help() -> str:
         f"usage: {PROG} [--version] [-h] VERB [OPTIONS]\n\n"
         "Knowledge graph of trafficking-in-persons (TPPO) law between Indonesia and Cambodia and of IOM's role.\n\n"
         f"verbs:\n{verbs}\nRun `{PROG} VERB --help` for a verb's options and an example.\n"
-        "Exit codes: 0 success (or the graph conforms), 1 findings (SHACL violations), 2 bad input or usage.\n"
+        "Exit codes: 0 success (or the graph conforms), 1 findings (SHACL violations, check errors), 2 bad input or usage.\n"
     )
 
 

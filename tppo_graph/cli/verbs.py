@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from ..errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, UsageError
 from . import publish
+from .checking import CHECK_SUMMARY, build_check, run_check
 from .options import (
     PROG,
     Parser,
@@ -377,6 +378,7 @@ VERBS: dict[str, Verb] = {
         build_validate,
         run_validate,
     ),
+    "check": Verb(CHECK_SUMMARY, build_check, run_check),
     "stats": Verb(
         "Triples, entities per class, label coverage per language, facts without a source.", build_stats, run_stats
     ),
