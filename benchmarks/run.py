@@ -3,6 +3,7 @@ to its baselines measured in the same run, and the per-query comparison with Apa
 
     python benchmarks/run.py                 # 10k (the bundled graph), 100k, 1M triples; 5 timed runs each
     python benchmarks/run.py --smoke         # the bundled graph only, 1 run, no Jena, no server: a CI check
+    python benchmarks/run.py --sizes 1m --only headline,first-query   # re-measure some rows (remeasured.md)
 
 Every figure is the median of ``--runs`` whole-process runs after one warm-up run, interleaved with its baselines
 (A, B, C, A, B, C, ...) so that machine noise hits them alike. Baselines: a bare pyoxigraph script doing the same
@@ -10,7 +11,9 @@ work, the ``oxigraph`` CLI for loading, Apache Jena (Debian's ``libapache-jena-j
 ``../shared/tools/jena-env.sh``) for SHACL and queries, and rdflib where it finishes within ten minutes (a figure
 whose warm-up takes over a minute counts that one run; one that cannot finish in time at the next size is
 skipped). Writes ``benchmarks/results/benchmarks.md`` (with its JSON twin), ``benchmarks/results/queries.md`` (the
-per-query table alone, all that ``--queries-only`` writes) and ``benchmarks/results/time-vs-size.png``.
+per-query table alone, all that ``--queries-only`` writes) and ``benchmarks/results/time-vs-size.png``. A run
+with ``--only`` re-measures some rows and merges them, each with its date, into ``benchmarks/results/remeasured.md``
+(and its JSON twin) next to the figure of the last full run; the full run's files are left as they are.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from measure import Launcher, run_measured
 
 HEADLINE = "palermo-obligations-without-bilateral-mechanism"
 RDFLIB_TIMEOUT = 600.0
+#: what --only can select: the rows of bench_size, in order
+OPERATIONS = ("per-query", "headline", "heaviest", "first-query", "validate", "export", "load", "network")
 SLOW_SECONDS = 60.0
 JENA_ENV = ROOT.parent / "shared" / "tools" / "jena-env.sh"
 
@@ -242,8 +247,11 @@ def bench_size(
     from tppo_graph.parsing import load_store
     from tppo_graph.queries import query_text
     from tppo_graph.resources import graph_files
-    from tppo_graph.server import oxigraph_binary, start_server
 
+    def wanted(operation: str) -> bool:
+        return not args.only or operation in args.only
+
+    rdflib = not (args.smoke or args.no_rdflib)
     targets = {"10k": 0, "100k": 100_000, "1m": 1_000_000}
     data = ["bundled"]
     if targets[size]:
@@ -274,7 +282,7 @@ def bench_size(
         return path
 
     # P5: every saved query in-process on pyoxigraph, next to Jena on the same data
-    if size == largest:
+    if size == largest and wanted("per-query"):
         for query in list_queries():
             bindings = bind_params(query, query.example, engine)
             engine.query(query.body, bindings)  # warm-up
@@ -296,10 +304,12 @@ def bench_size(
         if args.queries_only:
             return
     else:
-        heaviest = "projection-instrument-citations"
+        heaviest = "projection-instrument-citations"  # the heaviest at 1M in the last per-query run
 
     # cold query (store cached) of the headline and of the heaviest saved query
-    for name in dict.fromkeys([HEADLINE, str(heaviest)]):
+    for key, name in {"headline": HEADLINE, "heaviest": str(heaviest)}.items():
+        if not wanted(key) or (key == "heaviest" and name == HEADLINE):
+            continue
         query_file = standalone(name)
         ours = Figure("tppo-graph")
         figures = [
@@ -309,7 +319,7 @@ def bench_size(
                 lambda q=query_file: timed([sys.executable, "-c", BARE_QUERY, str(all_nt), str(q)], env),
             ),
         ]
-        if not args.smoke:
+        if rdflib:
             figures.append(
                 (
                     Figure("rdflib"),
@@ -329,19 +339,43 @@ def bench_size(
         fresh = dict(env, XDG_CACHE_HOME=tempfile.mkdtemp(dir=work))
         return timed([cli, "query", HEADLINE, "--format", "csv", *data_args], fresh)
 
-    headline_file = standalone(HEADLINE)
-    figures = [
-        (Figure("tppo-graph"), first_query),
-        (
-            Figure("bare pyoxigraph"),
-            lambda: timed([sys.executable, "-c", BARE_QUERY, str(all_nt), str(headline_file)], env),
-        ),
-    ]
-    op = f"first query {HEADLINE} (nothing cached)"
-    measure(figures, args.runs, op, triples)
-    rows.append(Row(size, triples, op, figures[0][0], [figures[1][0]]))
+    if wanted("first-query"):
+        headline_file = standalone(HEADLINE)
+        figures = [
+            (Figure("tppo-graph"), first_query),
+            (
+                Figure("bare pyoxigraph"),
+                lambda: timed([sys.executable, "-c", BARE_QUERY, str(all_nt), str(headline_file)], env),
+            ),
+        ]
+        op = f"first query {HEADLINE} (nothing cached)"
+        measure(figures, args.runs, op, triples)
+        rows.append(Row(size, triples, op, figures[0][0], [figures[1][0]]))
 
-    # validate: pyshacl-turbo (auto) next to Jena SHACL, and pySHACL where it finishes in time
+    if wanted("validate"):
+        bench_validate(args, work, env, cli, jena, rdflib, data_args, all_nt, size, triples, rows)
+    if wanted("export"):
+        bench_export(args, work, env, cli, rdflib, data_args, file_list, size, triples, rows)
+    if wanted("load") and not args.smoke:
+        bench_load(args, work, env, cli, data_args, files, size, triples, rows)
+    if wanted("network"):
+        bench_network(args, env, cli, data_args, all_nt, standalone("projection-actors"), size, triples, rows)
+
+
+def bench_validate(
+    args: argparse.Namespace,
+    work: Path,
+    env: dict[str, str],
+    cli: str,
+    jena: str | None,
+    rdflib: bool,
+    data_args: list[str],
+    all_nt: Path,
+    size: str,
+    triples: int,
+    rows: list[Row],
+) -> None:
+    """Validate: pyshacl-turbo (auto) next to Jena SHACL, and pySHACL where it finishes in time."""
     shapes_all = work / "shapes-all.ttl"
     shapes_all.write_text(
         (ROOT / "ontology" / "shapes.ttl").read_text() + (ROOT / "ontology" / "prefixes.ttl").read_text()
@@ -368,7 +402,7 @@ def bench_size(
                 ),
             )
         )
-    if not args.smoke:
+    if rdflib:
         figures.append(
             (
                 Figure("rdflib"),
@@ -382,7 +416,19 @@ def bench_size(
     measure(figures, args.runs, "validate", triples)
     rows.append(Row(size, triples, "validate", figures[0][0], [f for f, _ in figures[1:]]))
 
-    # export
+
+def bench_export(
+    args: argparse.Namespace,
+    work: Path,
+    env: dict[str, str],
+    cli: str,
+    rdflib: bool,
+    data_args: list[str],
+    file_list: str,
+    size: str,
+    triples: int,
+    rows: list[Row],
+) -> None:
     for fmt in ("nt", "ttl"):
         out = work / f"export.{fmt}"
         figures = [
@@ -395,7 +441,7 @@ def bench_size(
                 lambda f=fmt, o=out: timed([sys.executable, "-c", BARE_EXPORT, file_list, f, str(o)], env),
             ),
         ]
-        if not args.smoke:
+        if rdflib:
             figures.append(
                 (
                     Figure("rdflib"),
@@ -409,37 +455,60 @@ def bench_size(
         measure(figures, args.runs, f"export {fmt}", triples)
         rows.append(Row(size, triples, f"export {fmt}", figures[0][0], [f for f, _ in figures[1:]]))
 
-    # load into a real Oxigraph server, next to the Oxigraph CLI's own load
-    if not args.smoke:
 
-        def server_load(extra: tuple[str, ...] = ()) -> tuple[float, int]:
-            # writable, on a fresh store the server owns and removes when stopped
-            with start_server(Path(tempfile.mkdtemp(dir=work)), writable=True, owns_location=True) as server:
-                return timed([cli, "load", "--endpoint", server.query_endpoint, "--replace", *extra, *data_args], env)
+def bench_load(
+    args: argparse.Namespace,
+    work: Path,
+    env: dict[str, str],
+    cli: str,
+    data_args: list[str],
+    files: list[Path],
+    size: str,
+    triples: int,
+    rows: list[Row],
+) -> None:
+    """Load into a real Oxigraph server, next to the Oxigraph CLI's own load."""
+    from tppo_graph.server import oxigraph_binary, start_server
 
-        def cli_load() -> tuple[float, int]:
-            location = Path(tempfile.mkdtemp(dir=work))
-            try:
-                return timed([oxigraph_binary(), "load", "--location", str(location), "--file", *map(str, files)], env)
-            finally:
-                shutil.rmtree(location, ignore_errors=True)
+    def server_load(extra: tuple[str, ...] = ()) -> tuple[float, int]:
+        # writable, on a fresh store the server owns and removes when stopped
+        with start_server(Path(tempfile.mkdtemp(dir=work)), writable=True, owns_location=True) as server:
+            return timed([cli, "load", "--endpoint", server.query_endpoint, "--replace", *extra, *data_args], env)
 
-        atomic, direct, reference = (
-            Figure("tppo-graph (atomic)"),
-            Figure("tppo-graph --no-staging"),
-            Figure("oxigraph load"),
-        )
-        measure(
-            [(atomic, server_load), (direct, lambda: server_load(("--no-staging",))), (reference, cli_load)],
-            args.runs,
-            "load",
-            triples,
-        )
-        rows.append(Row(size, triples, "load (atomic, default)", atomic, [reference]))
-        rows.append(Row(size, triples, "load --no-staging", direct, [reference]))
+    def cli_load() -> tuple[float, int]:
+        location = Path(tempfile.mkdtemp(dir=work))
+        try:
+            return timed([oxigraph_binary(), "load", "--location", str(location), "--file", *map(str, files)], env)
+        finally:
+            shutil.rmtree(location, ignore_errors=True)
 
-    # network actors with betweenness, next to a bare pyoxigraph + networkx script on the same projection
-    projection_file = standalone("projection-actors")
+    atomic, direct, reference = (
+        Figure("tppo-graph (atomic)"),
+        Figure("tppo-graph --no-staging"),
+        Figure("oxigraph load"),
+    )
+    measure(
+        [(atomic, server_load), (direct, lambda: server_load(("--no-staging",))), (reference, cli_load)],
+        args.runs,
+        "load",
+        triples,
+    )
+    rows.append(Row(size, triples, "load (atomic, default)", atomic, [reference]))
+    rows.append(Row(size, triples, "load --no-staging", direct, [reference]))
+
+
+def bench_network(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    cli: str,
+    data_args: list[str],
+    all_nt: Path,
+    projection_file: Path,
+    size: str,
+    triples: int,
+    rows: list[Row],
+) -> None:
+    """Network actors with betweenness, next to a bare pyoxigraph + networkx script on the same projection."""
     figures = [
         (Figure("tppo-graph"), lambda: timed([cli, "network", "actors", "--top", "10", *data_args], env)),
         (
@@ -466,9 +535,20 @@ def main() -> int:
         help="only every saved query next to Jena, at the last size of --sizes (writes queries.md alone)",
     )
     parser.add_argument(
+        "--only",
+        type=lambda text: [op.strip() for op in text.split(",") if op.strip()],
+        default=[],
+        help=f"re-measure only these rows (comma-separated: {', '.join(OPERATIONS)}) and merge them into "
+        "remeasured.md, leaving the full run's files alone",
+    )
+    parser.add_argument("--no-rdflib", action="store_true", help="leave out the rdflib baselines (minutes each at 1M)")
+    parser.add_argument(
         "--out", type=Path, help="output directory (default: benchmarks/results; with --smoke a temporary one)"
     )
     args = parser.parse_args()
+    unknown = [op for op in args.only if op not in OPERATIONS]
+    if unknown:
+        parser.error(f"--only: unknown operation {unknown[0]!r} (choose from: {', '.join(OPERATIONS)})")
     if args.smoke:
         args.sizes, args.runs = "10k", 1
     if args.out is None:  # a smoke run's figures (one run, no baselines) must never replace the committed results
@@ -488,7 +568,10 @@ def main() -> int:
     for size in args.sizes.split(","):
         bench_size(size, args, work, env, cli, jena, rows, per_query, largest)
 
-    write_report(args, rows, per_query, jena is not None)
+    if args.only:
+        write_remeasured(args, rows)
+    else:
+        write_report(args, rows, per_query, jena is not None)
     LAUNCHER.close()
     shutil.rmtree(work, ignore_errors=True)
     return 0
@@ -602,6 +685,94 @@ def write_report(args: argparse.Namespace, rows: list[Row], per_query: list[dict
         encoding="utf-8",
     )
     plot(rows, args.out / "time-vs-size.png")
+    print("\n".join(lines))
+
+
+def _row_json(row: Row, runs: int) -> dict[str, object]:
+    def figure(f: Figure) -> dict[str, object]:
+        return {
+            "label": f.label,
+            "median": f.median,
+            "peak_mib": f.peak_mib,
+            "failed": f.failed,
+            "runs": len(f.seconds),
+        }
+
+    return {
+        "size": row.size,
+        "triples": row.triples,
+        "operation": row.operation,
+        "date": time.strftime("%Y-%m-%d"),
+        "runs": runs,
+        "ours": figure(row.ours),
+        "baselines": [figure(b) for b in row.baselines],
+    }
+
+
+def _full_run_ratio(size: str, operation: str, label: str) -> str:
+    """The same row's ratio in the last full run (benchmarks.json), for comparison."""
+    path = HERE / "results" / "benchmarks.json"
+    if not path.exists():
+        return "-"
+    for row in json.loads(path.read_text(encoding="utf-8"))["rows"]:
+        if row["size"] == size and row["operation"] == operation:
+            base = next((b for b in row["baselines"] if b["label"] == label), None)
+            if base and base["median"] and row["ours"]["median"]:
+                return (
+                    f"{row['ours']['median']:.3f} / {base['median']:.3f} = {row['ours']['median'] / base['median']:.2f}"
+                )
+    return "-"
+
+
+def write_remeasured(args: argparse.Namespace, rows: list[Row]) -> None:
+    """Merge the rows of an ``--only`` run into remeasured.md / .json: a row replaces the same size and operation."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "remeasured.json"
+    kept = json.loads(path.read_text(encoding="utf-8"))["rows"] if path.exists() else []
+    new = [_row_json(r, args.runs) for r in rows]
+    fresh = {(r["size"], r["operation"]) for r in new}
+    merged = [r for r in kept if (r["size"], r["operation"]) not in fresh] + new
+    order = {"10k": 0, "100k": 1, "1m": 2}
+    merged.sort(key=lambda r: (order.get(str(r["size"]), 9), str(r["operation"])))
+    path.write_text(json.dumps({"rows": merged}, indent=1) + "\n", encoding="utf-8")
+    lines = [
+        "# Rows re-measured after the last full run",
+        "",
+        (
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. Each row comes from "
+            "one `python benchmarks/run.py --only ...` run on the date shown: medians of that run's interleaved runs "
+            "after a warm-up, next to its baselines measured in the same run. The last column is the same row in the "
+            "last full run ([benchmarks.md](benchmarks.md)): ours / baseline = ratio."
+        ),
+        "",
+        (
+            "| measured | size | triples | operation | tppo-graph (s) | peak MiB | baseline | baseline (s) | baseline peak MiB "
+            "| ratio (ours / baseline) | last full run |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in merged:
+        ours = r["ours"]
+        for i, base in enumerate(r["baselines"] or [{"label": "-", "median": None, "peak_mib": None, "failed": None}]):
+            ratio = f"{ours['median'] / base['median']:.2f}" if ours["median"] and base["median"] else "-"
+            first = i == 0
+            peak = f"{ours['peak_mib']:.0f}" if first and ours["peak_mib"] else ""
+            base_peak = f"{base['peak_mib']:.0f}" if base["peak_mib"] else "-"
+            cells = [
+                r["date"] if first else "",
+                r["size"] if first else "",
+                f"{r['triples']:,}",
+                r["operation"] if first else "",
+                fmt_s(ours["median"]) if first else "",
+                peak,
+                base["label"],
+                base["failed"] or fmt_s(base["median"]),
+                base_peak,
+                ratio,
+                _full_run_ratio(str(r["size"]), str(r["operation"]), str(base["label"])),
+            ]
+            lines.append("| " + " | ".join(map(str, cells)) + " |")
+    (args.out / "remeasured.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
 
