@@ -24,7 +24,7 @@ from tppo_graph.engines import RemoteEngine
 from tppo_graph.loading import load_into
 
 from .proxy import Faults, Proxy
-from .test_store import GRAPH, oxigraph  # noqa: F401 - the fixture
+from .test_store import GRAPH
 
 pytestmark = pytest.mark.server
 
@@ -39,7 +39,7 @@ def _state(server: object) -> tuple[int, str]:
 
 
 @pytest.fixture
-def live(oxigraph, tmp_path):  # noqa: F811 - the fixture imported above
+def live(oxigraph, tmp_path):
     """A server whose live graph holds a small graph (ontology + one file), unlike what the load brings."""
     extra = tmp_path / "live.ttl"
     extra.write_text("<urn:live:a> <urn:live:b> <urn:live:c> .\n", encoding="utf-8")

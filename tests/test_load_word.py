@@ -3,9 +3,7 @@ endpoint URL keeps its path and query string."""
 
 from __future__ import annotations
 
-import tempfile
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -15,10 +13,8 @@ from tppo_graph.chunking import chunk_triples
 from tppo_graph.cli import main
 from tppo_graph.engines import RemoteEngine, connect
 from tppo_graph.loading import load_into
-from tppo_graph.server import free_port
 
 from .proxy import Proxy
-from .test_store import OxigraphServer
 
 pytestmark = pytest.mark.server
 
@@ -34,17 +30,6 @@ BAD_GRAPHS = [
     "urn:x{}",
     "<urn:x>",
 ]
-
-
-@pytest.fixture
-def oxigraph() -> Iterator[OxigraphServer]:
-    with tempfile.TemporaryDirectory(prefix="tppo-test-oxigraph-") as location:
-        server = OxigraphServer(Path(location), free_port())
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
 
 
 @pytest.mark.parametrize("graph", BAD_GRAPHS)

@@ -6,7 +6,6 @@ import subprocess
 import tempfile
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,59 +16,16 @@ from tppo_graph.cli import main
 from tppo_graph.engines import RemoteEngine
 from tppo_graph.errors import StoreError
 from tppo_graph.loading import load_into
-from tppo_graph.server import Server, free_port, serve, start_server
+from tppo_graph.server import free_port, serve
 from tppo_graph.transport import Credentials
 
 from .proxy import Faults, Proxy
+from .stores import OxigraphServer
 from .test_queries import example_params, normalised
 
 pytestmark = pytest.mark.server
 
 GRAPH = "https://w3id.org/tppo/graph/test"
-
-
-@dataclass
-class OxigraphServer:
-    """A writable Oxigraph server process started for a test; restartable on the same store."""
-
-    location: Path
-    port: int
-    server: Server | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def query(self) -> str:
-        return f"{self.base}/query"
-
-    def start(self) -> None:
-        self.server = start_server(self.location, port=self.port, writable=True)
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()  # keeps the store on disk: the test owns the directory
-
-    def count(self, graph: str | None = None) -> int:
-        engine = RemoteEngine(self.query)
-        pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
-        return int(engine.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}").rows[0]["n"].value)
-
-    def graphs(self) -> set[str]:
-        rows = RemoteEngine(self.query).select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
-        return {r["g"].value for r in rows}
-
-
-@pytest.fixture
-def oxigraph() -> Iterator[OxigraphServer]:
-    with tempfile.TemporaryDirectory(prefix="tppo-test-oxigraph-") as location:
-        server = OxigraphServer(Path(location), free_port())
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -329,3 +285,28 @@ def test_stats_of_an_endpoint_equal_the_local_stats(loaded_server, runner):
     assert got["triples"] > local["triples"]
     same = ("entities", "labels", "without_source")
     assert {k: got[k] for k in same} == {k: local[k] for k in same}
+
+
+def test_a_virtuoso_of_its_own_listens_on_loopback_only_and_stops_without_leftovers(tmp_path):
+    """The fixture's server: a fresh database, its two ports on 127.0.0.1, the update user; nothing left after."""
+    import os
+
+    from .stores import VIRTUOSO, VIRTUOSO_SKIP, VirtuosoServer
+
+    if VIRTUOSO is None:
+        pytest.skip(VIRTUOSO_SKIP)
+    server = VirtuosoServer(tmp_path)
+    server.start()
+    try:
+        assert server.graphs() == set() and server.count() == 0
+        listening = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        ports = {
+            int(line.split()[1].split(":")[1], 16): line.split()[1] for line in listening if line.split()[3] == "0A"
+        }
+        for port in (server.sql_port, server.http_port):
+            assert ports[port] == f"0100007F:{port:04X}"  # 127.0.0.1 only
+        pid = server.process.pid
+    finally:
+        server.stop()
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)  # the whole process group is gone
