@@ -1,6 +1,7 @@
 """A small reverse proxy on 127.0.0.1 in front of a real Oxigraph server, for fault and auth tests.
 
-It forwards every request unchanged, and can require basic-auth credentials, answer the n-th Graph Store upload
+It forwards every request unchanged (its Authorization header too, and the store's challenge back), and can
+require basic-auth credentials, or digest-auth ones as Virtuoso does (refusing basic without a challenge), answer the n-th Graph Store upload
 with an error, corrupt it, delay answers (to provoke client timeouts), or hold one chosen request (an upload, the
 count of the staging graph, the switch) before or after forwarding it, while other requests pass: the reordering
 that two connections allow, made deterministic.
@@ -20,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 @dataclass
 class Faults:
     credentials: tuple[str, str] | None = None
+    digest: tuple[str, str] | None = None  # require HTTP digest auth (MD5, qop=auth) with these credentials
+    challenge: str | None = None  # with `status` 401: the WWW-Authenticate header to answer with
     fail_upload: int | None = None  # answer the n-th upload (1-based) with HTTP 500
     corrupt_upload: int | None = None  # forward the n-th upload with a syntax error in it
     delay: float = 0.0
@@ -64,6 +67,29 @@ def kind(command: str, path: str, body: bytes | None, uploads: int) -> str:
     return "other"
 
 
+NONCE = "c0ffee0123456789"
+CHALLENGE = f'Digest realm="SPARQL", nonce="{NONCE}", opaque="5ebe", stale="false", qop="auth", algorithm="MD5"'
+
+
+def digest_ok(method: str, headers: object, credentials: tuple[str, str]) -> bool:
+    """Whether the request's Authorization is a right RFC 2617 digest (MD5, qop=auth) for ``credentials``."""
+    import hashlib
+    import urllib.request
+
+    sent = headers.get("Authorization") or ""  # type: ignore[attr-defined]
+    if not sent.startswith("Digest "):
+        return False
+    fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(sent[7:]))
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode()).hexdigest()
+
+    user, password = credentials
+    ha1, ha2 = md5(f"{user}:SPARQL:{password}"), md5(f"{method}:{fields.get('uri', '')}")
+    expected = md5(f"{ha1}:{NONCE}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{ha2}")
+    return fields.get("username") == user and fields.get("response") == expected
+
+
 class Proxy:
     def __init__(self, upstream: str, faults: Faults | None = None) -> None:
         self.upstream = upstream.rstrip("/")
@@ -96,7 +122,14 @@ class Proxy:
                     body = faults.body
                     if faults.echo_auth:
                         body += b" (you sent Authorization: " + self.headers.get("Authorization", "").encode() + b")"
-                    self._answer(faults.status, body, {"Content-Type": faults.content_type})
+                    extra = {"WWW-Authenticate": faults.challenge} if faults.challenge else {}
+                    self._answer(faults.status, body, {"Content-Type": faults.content_type, **extra})
+                    return
+                if faults.digest is not None and not digest_ok(self.command, self.headers, faults.digest):
+                    length = int(self.headers.get("Content-Length") or 0)
+                    self.rfile.read(length)
+                    basic = (self.headers.get("Authorization") or "").startswith("Basic ")
+                    self._answer(401, b"", {} if basic else {"WWW-Authenticate": CHALLENGE})  # as Virtuoso does
                     return
                 if faults.credentials is not None:
                     expected = "Basic " + base64.b64encode(":".join(faults.credentials).encode()).decode()
@@ -122,7 +155,7 @@ class Proxy:
                         self._answer(500, b"injected failure of the held request")
                         return
                 request = urllib.request.Request(proxy.upstream + self.path, data=body, method=self.command)
-                for name in ("Content-Type", "Accept"):
+                for name in ("Content-Type", "Accept", "Authorization"):
                     if self.headers.get(name):
                         request.add_header(name, self.headers[name])
                 try:
@@ -130,7 +163,8 @@ class Proxy:
                         status, answer = response.status, response.read()
                         headers = {"Content-Type": response.headers.get("Content-Type", "")}
                 except urllib.error.HTTPError as exc:
-                    status, answer, headers = exc.code, exc.read(), {}
+                    status, answer = exc.code, exc.read()
+                    headers = {"WWW-Authenticate": exc.headers.get("WWW-Authenticate", "")}
                 if held and faults.hold_after:
                     # Only now: the store has carried the request out (a slow MOVE must not still be running when
                     # the test's signals arrive, or the case would be "switch in progress", not "answer held").
