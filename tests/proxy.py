@@ -51,18 +51,30 @@ class Faults:
         assert not self.active, "the proxy is still handling a request"
 
 
+#: the Graph Store, update and query paths of the stores tested (Oxigraph's, Virtuoso's)
+STORE_PATHS = ("/store", "/sparql-graph-crud")
+UPDATE_PATHS = ("/update", "/sparql-auth")
+QUERY_PATHS = ("/query", "/sparql")
+
+
+def is_upload(command: str, path: str) -> bool:
+    return command in ("POST", "PUT") and path.startswith(STORE_PATHS)
+
+
 def kind(command: str, path: str, body: bytes | None, uploads: int) -> str:
     """What a load's request is: upload:N, count-staging, count, switch, drop, or other."""
     text = (body or b"").decode("utf-8", errors="replace")
-    if command == "POST" and path.startswith("/store"):
+    if is_upload(command, path):
         return f"upload:{uploads}"
-    if path.startswith("/query") and "COUNT" in text and "staging" in text:
+    update = path.startswith(UPDATE_PATHS)
+    query = path.startswith(QUERY_PATHS) and not update
+    if query and "COUNT" in text and "staging" in text:
         return "count-staging"
-    if path.startswith("/query") and "COUNT" in text:
+    if query and "COUNT" in text:
         return "count"
-    if path.startswith("/update") and text.lstrip().startswith(("MOVE", "ADD")):
+    if update and (text.lstrip().startswith("MOVE") or "ADD GRAPH" in text):
         return "switch"
-    if path.startswith("/update") and "DROP" in text:
+    if update and "DROP" in text:
         return "drop"
     return "other"
 
@@ -138,7 +150,7 @@ class Proxy:
                         return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                if self.command == "POST" and self.path.startswith("/store"):
+                if is_upload(self.command, self.path):
                     faults.uploads += 1
                     if faults.fail_upload == faults.uploads:
                         self._answer(500, b"injected failure")
@@ -161,7 +173,7 @@ class Proxy:
                 try:
                     with urllib.request.urlopen(request, timeout=60) as response:
                         status, answer = response.status, response.read()
-                        headers = {"Content-Type": response.headers.get("Content-Type", "")}
+                        headers = {k: response.headers.get(k, "") for k in ("Content-Type", "Server")}
                 except urllib.error.HTTPError as exc:
                     status, answer = exc.code, exc.read()
                     headers = {"WWW-Authenticate": exc.headers.get("WWW-Authenticate", "")}
@@ -192,6 +204,7 @@ class Proxy:
 
             do_GET = _forward
             do_POST = _forward
+            do_PUT = _forward
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

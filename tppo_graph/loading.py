@@ -156,6 +156,29 @@ def _switch_outcome(switched: bool | None, count: int | None, before: int, targe
     )
 
 
+def _fresh() -> str:
+    return f"{STAGING_BASE}{uuid.uuid4()}"
+
+
+def _switch(staging_graph: str, target: str, replace: bool, guarded: bool) -> str:
+    """The one update that switches the staged graph in (``target``: ``GRAPH <iri>`` or ``DEFAULT``).
+
+    Not SILENT: should the staging graph be gone by the time the store runs the switch, the switch fails and
+    changes nothing (a SILENT MOVE of a missing graph empties the target). Virtuoso (``guarded``) runs even a
+    non-SILENT MOVE or ADD of a missing graph as a success (the MOVE emptying the target), but refuses a non-SILENT
+    DROP of a graph that was not created explicitly, and runs one request as one transaction: there the staging
+    graph is created by the load, and the switch ends with its DROP, which undoes the whole switch when it is gone.
+    """
+    if not guarded:
+        return (
+            f"MOVE GRAPH <{staging_graph}> TO {target}"
+            if replace
+            else f"ADD GRAPH <{staging_graph}> TO {target} ; DROP GRAPH <{staging_graph}>"
+        )
+    clear = f"CLEAR SILENT {target} ; " if replace else ""
+    return f"{clear}ADD GRAPH <{staging_graph}> TO {target} ; DROP GRAPH <{staging_graph}>"
+
+
 def _graph_store(files: GraphFiles) -> ox.Store:
     """One in-memory store with every file and the entailed closure, in its default graph: what is uploaded."""
     from .parsing import fill_store
@@ -206,7 +229,7 @@ def load_into(
     # ENTAILMENT HOOK (#10): the closure travels with the graph, so that queries against the loaded store see
     # what the embedded engine sees; both come from one store, so their blank nodes are the same nodes
     source = _graph_store(selection)
-    staging_graph = f"{STAGING_BASE}{uuid.uuid4()}" if staging else None
+    staging_graph = _fresh() if staging else None
     upload_graph = staging_graph if staging else graph
     target = f"GRAPH {target_iri}" if target_iri is not None else "DEFAULT"
     shown = str(target_iri) if target_iri is not None else "the default graph"
@@ -230,6 +253,13 @@ def load_into(
         server: list[str] = []
         before = requests.run(lambda: _count(transport, endpoints, graph, server=server), "the first count")
         bulk = bool(server) and server[0].startswith("oxigraph")
+        # Virtuoso, by its Server header or its update URL (a proxy may hide the header): see _switch
+        virtuoso_url = urllib.parse.urlsplit(endpoints.update).path.endswith("/sparql-auth")
+        guarded = (bool(server) and server[0].startswith("virtuoso")) or virtuoso_url
+        # ... and the update endpoint (queries may be open where updates are not): the staging graph is created
+        # (explicitly, as the switch's last DROP needs on Virtuoso), or a no-op without one
+        probe = f"CREATE GRAPH <{staging_graph}>" if staging_graph else f"DROP SILENT GRAPH <{_fresh()}>"
+        requests.run(lambda: _update(transport, endpoints, probe, "checking the update endpoint"), "the check")
         if not staging and replace:
             phase = "upload"
             clear = f"DROP SILENT {target}" if graph else "CLEAR DEFAULT"
@@ -263,13 +293,7 @@ def load_into(
                     f"the store holds {staged} triples in the staging graph but {len(seen)} distinct triples were "
                     "sent; the target graph was not changed"
                 )
-            # Not SILENT: should the staging graph be gone by the time the store runs the switch, the switch fails
-            # and changes nothing (a SILENT MOVE of a missing graph empties the target).
-            switch = (
-                f"MOVE GRAPH <{staging_graph}> TO {target}"
-                if replace
-                else f"ADD GRAPH <{staging_graph}> TO {target} ; DROP GRAPH <{staging_graph}>"
-            )
+            switch = _switch(staging_graph, target, replace, guarded)
             phase = "switch"
             requests.run(lambda: _update(transport, endpoints, switch, "switching the staged graph in"), "the switch")
             phase = "after"
