@@ -55,32 +55,32 @@ BLANKS = "SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { ?b ?p ?o FILTER(isBlank(?b))
 
 
 @pytest.mark.parametrize("chunk_size", [700, 50_000])  # the ontology and closure come too: 3,000 triples
-def test_blank_nodes_of_two_files_stay_two_nodes_as_on_the_local_engine(oxigraph, tmp_path, chunk_size):
+def test_blank_nodes_of_two_files_stay_two_nodes_as_on_the_local_engine(store, tmp_path, chunk_size):
     files = _blank_files(tmp_path)
     local = connect(files).select(BLANKS).rows[0]["n"].value
-    load_into(oxigraph.query, data=files, graph="urn:x:g", chunk_size=chunk_size)
-    remote = RemoteEngine(oxigraph.query, graph="urn:x:g").select(BLANKS).rows[0]["n"].value
+    load_into(store.query, data=files, graph="urn:x:g", chunk_size=chunk_size, credentials=store.credentials)
+    remote = RemoteEngine(store.query, graph="urn:x:g").select(BLANKS).rows[0]["n"].value
     assert remote == local
     together = "SELECT ?v WHERE { ?b <urn:q> ?c . ?c <urn:p> ?v }"  # one component, one request
-    assert [r["v"].value for r in RemoteEngine(oxigraph.query, graph="urn:x:g").select(together)] == ["one-b"]
+    assert [r["v"].value for r in RemoteEngine(store.query, graph="urn:x:g").select(together)] == ["one-b"]
 
 
-def test_the_bundled_graph_loads_with_its_blank_nodes_as_the_local_engine_has_them(oxigraph):
-    load_into(oxigraph.query, graph="urn:x:bundled", chunk_size=500)
-    remote = RemoteEngine(oxigraph.query, graph="urn:x:bundled")
+def test_the_bundled_graph_loads_with_its_blank_nodes_as_the_local_engine_has_them(store):
+    load_into(store.query, graph="urn:x:bundled", chunk_size=500, credentials=store.credentials)
+    remote = RemoteEngine(store.query, graph="urn:x:bundled")
     local = connect()
     typed = "SELECT (COUNT(*) AS ?n) WHERE { ?b a ?c FILTER(isBlank(?b)) }"  # entailed types of blank nodes too
     for text in (BLANKS, typed, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"):
         assert remote.select(text).rows[0]["n"].value == local.select(text).rows[0]["n"].value, text
 
 
-def test_a_blank_node_used_far_apart_in_a_file_loads(oxigraph, tmp_path):
+def test_a_blank_node_used_far_apart_in_a_file_loads(store, tmp_path):
     data = tmp_path / "apart.ttl"
     lines = ['_:far <urn:p> "first" .'] + [f'<urn:s{i}> <urn:p> "{i}" .' for i in range(50)] + ["_:far <urn:q> 1 ."]
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    summary = load_into(oxigraph.query, data=[data], graph="urn:x:g", chunk_size=1000)
+    summary = load_into(store.query, data=[data], graph="urn:x:g", chunk_size=1000, credentials=store.credentials)
     assert summary.triples_staged == summary.triples_sent
-    two = RemoteEngine(oxigraph.query, graph="urn:x:g").select("SELECT ?o WHERE { ?b <urn:q> ?o . ?b <urn:p> ?x }")
+    two = RemoteEngine(store.query, graph="urn:x:g").select("SELECT ?o WHERE { ?b <urn:q> ?o . ?b <urn:p> ?x }")
     assert len(two.rows) == 1
 
 
@@ -98,10 +98,20 @@ def test_chunks_never_split_a_component():
     assert sum(map(len, chunks)) == len(store)
 
 
-def test_an_endpoint_keeps_its_path_and_query_string(oxigraph, runner):
-    with Proxy(oxigraph.base) as proxy:
-        endpoint = proxy.url + "/query?key=abc"
-        result = runner.invoke(main, ["load", "--endpoint", endpoint, "--graph", "urn:x:g", "--format", "json"])
+#: each store's query, update and Graph Store paths, as derived from its query URL
+PATHS = {
+    "oxigraph": {"/query", "/update", "/store"},
+    "virtuoso": {"/sparql", "/sparql-auth", "/sparql-graph-crud-auth"},
+}
+
+
+def test_an_endpoint_keeps_its_path_and_query_string(store, runner, monkeypatch):
+    from .stores import cli_auth
+
+    with Proxy(store.base) as proxy:
+        endpoint = proxy.url + store.query.split(store.base, 1)[1] + "?key=abc"
+        auth = cli_auth(store, monkeypatch)
+        result = runner.invoke(main, ["load", "--endpoint", endpoint, "--graph", "urn:x:g", "--format", "json", *auth])
         assert result.exit_code == 0, result.output
         asked = runner.invoke(
             main, ["sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--endpoint", endpoint, "--graph", "urn:x:g"]
@@ -109,4 +119,4 @@ def test_an_endpoint_keeps_its_path_and_query_string(oxigraph, runner):
         assert asked.exit_code == 0, asked.output
         paths = [r.split(" ", 1)[1] for r in proxy.faults.requests]
     assert paths and all(urllib.parse.parse_qs(urllib.parse.urlsplit(p).query).get("key") == ["abc"] for p in paths)
-    assert {urllib.parse.urlsplit(p).path for p in paths} <= {"/query", "/update", "/store"}
+    assert {urllib.parse.urlsplit(p).path for p in paths} == PATHS[store.name]

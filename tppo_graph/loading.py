@@ -28,6 +28,7 @@ from .guard import graph_iri
 from .inflight import Abandoned, Requests
 from .namespaces import BASE
 from .resources import GraphFiles, graph_files
+from .results import AskResult
 from .transport import Credentials, Endpoints, Transport, add_params, endpoints_for, safe_url
 
 __all__ = ["DEFAULT_CHUNK", "LoadSummary", "load_into"]
@@ -141,7 +142,12 @@ def _await_switch(
 def _exists(transport: Transport, endpoints: Endpoints, graph: str) -> bool:
     query = f"ASK {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
     answer = transport.query(endpoints.query, query, what="checking the staging graph", accept=_RESULTS_JSON, post=True)
-    return bool(_answer_part(answer.body, "checking the staging graph", "boolean"))
+    from .engines import read_answer  # Virtuoso answers an ASK in JSON as a SELECT: read_answer knows its form
+
+    result = read_answer(answer.body, answer.media_type or _RESULTS_JSON, "checking the staging graph", None, False)
+    if not isinstance(result, AskResult):
+        raise StoreError("checking the staging graph: the store's answer is not the boolean asked for")
+    return result.boolean
 
 
 def _switch_outcome(switched: bool | None, count: int | None, before: int, target: str, staging_graph: str) -> str:

@@ -12,7 +12,7 @@
   redirect to another origin. :meth:`Transport.query` sends only what pyoxigraph's parser reads as a query.
 - Credentials go as HTTP basic auth with every request to the origin they were given for, and as HTTP digest
   auth where that origin challenges for it (Virtuoso's ``-auth`` endpoints): after one challenge, later requests
-  to the same URL path answer it at once (the body is not sent twice). Neither kind is ever sent to another origin.
+  to the origin answer it at once (no body is sent twice). Neither kind is ever sent to another origin.
 - URLs with a user name or password in them are refused (:func:`check_url`): credentials have their own options.
 """
 
@@ -201,8 +201,8 @@ class _Digest(urllib.request.HTTPDigestAuthHandler):
     """HTTP digest auth with one set of credentials, for the origins :meth:`allow` was given only.
 
     A redirect to another origin finds no password (urllib's password manager matches scheme, host and port), so
-    it is answered without credentials. A challenge is kept per origin and path, and later requests there answer
-    it at once (a large upload is not sent first to be refused). A digest that the server refuses once, when it
+    it is answered without credentials. A challenge is kept per origin, and later requests there answer it at
+    once (a large upload is not sent first to be refused; a load's first update meets the challenge). A digest that the server refuses once, when it
     does not say the nonce was stale, is wrong credentials: no retry, the 401 is the answer. A 401 without any
     challenge to the basic credentials sent unasked (Virtuoso's answer) is asked once more without them, to learn
     the scheme the server wants.
@@ -212,7 +212,7 @@ class _Digest(urllib.request.HTTPDigestAuthHandler):
         self.manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         super().__init__(self.manager)
         self.credentials = credentials
-        self.challenges: dict[tuple[tuple[str, str, int | None], str], dict[str, str]] = {}
+        self.challenges: dict[tuple[str, str, int | None], dict[str, str]] = {}
         self.preemptive: weakref.WeakSet[urllib.request.Request] = weakref.WeakSet()
         self.bare: weakref.WeakSet[urllib.request.Request] = weakref.WeakSet()
         self.answered: weakref.WeakSet[urllib.request.Request] = weakref.WeakSet()  # answering a fresh challenge
@@ -221,8 +221,8 @@ class _Digest(urllib.request.HTTPDigestAuthHandler):
         scheme, host, port = _origin(url)
         self.manager.add_password(None, f"{scheme}://{host}:{port}/", self.credentials.user, self.credentials.password)
 
-    def _key(self, req: urllib.request.Request) -> tuple[tuple[str, str, int | None], str]:
-        return _origin(req.full_url), urllib.parse.urlsplit(req.full_url).path
+    def _key(self, req: urllib.request.Request) -> tuple[str, str, int | None]:
+        return _origin(req.full_url)
 
     def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
         challenge = self.challenges.get(self._key(req))
