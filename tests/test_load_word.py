@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from tppo_graph.chunking import chunk_triples
+from tppo_graph.chunking import GENID, chunk_triples
 from tppo_graph.cli import main
 from tppo_graph.engines import RemoteEngine, connect
 from tppo_graph.loading import load_into
@@ -52,6 +52,11 @@ def _blank_files(tmp_path: Path) -> list[Path]:
 
 
 BLANKS = "SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { ?b ?p ?o FILTER(isBlank(?b)) }"
+#: the same count in a loaded store, where each blank node is its skolem IRI
+SKOLEMS = f'SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE {{ ?b ?p ?o FILTER(STRSTARTS(STR(?b), "{GENID}")) }}'
+TYPED = "SELECT (COUNT(*) AS ?n) WHERE { ?b a ?c FILTER(isBlank(?b)) }"  # entailed types of blank nodes too
+SKOLEM_TYPED = f'SELECT (COUNT(*) AS ?n) WHERE {{ ?b a ?c FILTER(STRSTARTS(STR(?b), "{GENID}")) }}'
+ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 @pytest.mark.parametrize("chunk_size", [700, 50_000])  # the ontology and closure come too: 3,000 triples
@@ -59,7 +64,7 @@ def test_blank_nodes_of_two_files_stay_two_nodes_as_on_the_local_engine(store, t
     files = _blank_files(tmp_path)
     local = connect(files).select(BLANKS).rows[0]["n"].value
     load_into(store.query, data=files, graph="urn:x:g", chunk_size=chunk_size, credentials=store.credentials)
-    remote = RemoteEngine(store.query, graph="urn:x:g").select(BLANKS).rows[0]["n"].value
+    remote = RemoteEngine(store.query, graph="urn:x:g").select(SKOLEMS).rows[0]["n"].value
     assert remote == local
     together = "SELECT ?v WHERE { ?b <urn:q> ?c . ?c <urn:p> ?v }"  # one component, one request
     assert [r["v"].value for r in RemoteEngine(store.query, graph="urn:x:g").select(together)] == ["one-b"]
@@ -69,9 +74,30 @@ def test_the_bundled_graph_loads_with_its_blank_nodes_as_the_local_engine_has_th
     load_into(store.query, graph="urn:x:bundled", chunk_size=500, credentials=store.credentials)
     remote = RemoteEngine(store.query, graph="urn:x:bundled")
     local = connect()
-    typed = "SELECT (COUNT(*) AS ?n) WHERE { ?b a ?c FILTER(isBlank(?b)) }"  # entailed types of blank nodes too
-    for text in (BLANKS, typed, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"):
-        assert remote.select(text).rows[0]["n"].value == local.select(text).rows[0]["n"].value, text
+    for here, there in ((BLANKS, SKOLEMS), (TYPED, SKOLEM_TYPED), (ALL, ALL)):
+        assert remote.select(there).rows[0]["n"].value == local.select(here).rows[0]["n"].value, there
+    assert remote.select(BLANKS).rows[0]["n"].value == "0"  # every one skolemised
+
+
+def test_a_second_load_leaves_the_count_unchanged(store, bundled_store):
+    """Loading the same graph again without --replace adds nothing: its blank nodes are the same skolem IRIs."""
+    first = load_into(store.query, graph="urn:x:g", credentials=store.credentials)
+    second = load_into(store.query, graph="urn:x:g", credentials=store.credentials)
+    assert first.triples_in_target == second.triples_in_target == store.count("urn:x:g") == len(bundled_store)
+
+
+def test_skolem_iris_are_stable_and_keep_identical_components_apart(tmp_path):
+    from tppo_graph.parsing import load_store
+
+    files = _blank_files(tmp_path)
+    twin = tmp_path / "three.ttl"
+    twin.write_text('_:z <urn:p> "two" .\n', encoding="utf-8")  # the same as two.nt's _:b0: still its own node
+    runs = [sorted(str(t) for c in chunk_triples(load_store([*files, twin]), 50, skolem=True) for t in c) for _ in "ab"]
+    assert runs[0] == runs[1]  # parsed again, fresh blank-node labels: the same IRIs
+    assert not any("_:" in line for line in runs[0])
+    twins = [line for line in runs[0] if line.endswith('<urn:p> "two"')]
+    assert len(twins) == 2 and len({line.split()[0] for line in twins}) == 2
+    assert all(line.startswith(f"<{GENID}") for line in twins)
 
 
 def test_a_blank_node_used_far_apart_in_a_file_loads(store, tmp_path):
