@@ -428,3 +428,17 @@ def test_ask_answers_a_boolean_on_every_store(loaded, pattern, expected):
     """Virtuoso answers an ASK in JSON as a SELECT of one variable (__ASK_RETVAL): read as the boolean it is."""
     result = loaded.engine().query(f"ASK {{ {pattern} }}")
     assert isinstance(result, AskResult) and result.boolean is expected
+
+
+@pytest.mark.parametrize(
+    ("option", "says"),
+    [("--store-endpoint", "uploading chunk 1: HTTP"), ("--update-endpoint", "checking the update endpoint: HTTP")],
+)
+def test_a_layout_the_derivation_does_not_fit_is_one_line_and_writes_nothing(store, runner, monkeypatch, option, says):
+    """What a user of another store sees when the derived URLs are wrong: the request and its HTTP error, nothing
+    written (the README's "Load into your store")."""
+    args = ["load", "--endpoint", store.query, "--graph", GRAPH, option, store.base + "/nothing"]
+    result = runner.invoke(main, [*args, *cli_auth(store, monkeypatch)])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert says in result.stderr and "Traceback" not in result.output
+    assert store.graphs() == set()
