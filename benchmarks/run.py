@@ -242,7 +242,6 @@ def bench_size(
     from tppo_graph.parsing import load_store
     from tppo_graph.queries import query_text
     from tppo_graph.resources import graph_files
-    from tppo_graph.server import oxigraph_binary, start_server
 
     targets = {"10k": 0, "100k": 100_000, "1m": 1_000_000}
     data = ["bundled"]
@@ -265,6 +264,9 @@ def bench_size(
     data_args = [a for d in data for a in ("--data", d)]
     print(f"== {size}: {triples:,} triples", file=sys.stderr)
 
+    if args.loads_only:
+        load_rows(size, triples, all_nt, files, data_args, work, env, cli, args, rows)
+        return
     engine = LocalEngine(store, data)
 
     def standalone(name: str, params: dict[str, str] | None = None) -> Path:
@@ -409,34 +411,9 @@ def bench_size(
         measure(figures, args.runs, f"export {fmt}", triples)
         rows.append(Row(size, triples, f"export {fmt}", figures[0][0], [f for f, _ in figures[1:]]))
 
-    # load into a real Oxigraph server, next to the Oxigraph CLI's own load
+    # load into each real store by each route, next to the store's own loader (benchmarks/loads.py)
     if not args.smoke:
-
-        def server_load(extra: tuple[str, ...] = ()) -> tuple[float, int]:
-            # writable, on a fresh store the server owns and removes when stopped
-            with start_server(Path(tempfile.mkdtemp(dir=work)), writable=True, owns_location=True) as server:
-                return timed([cli, "load", "--endpoint", server.query_endpoint, "--replace", *extra, *data_args], env)
-
-        def cli_load() -> tuple[float, int]:
-            location = Path(tempfile.mkdtemp(dir=work))
-            try:
-                return timed([oxigraph_binary(), "load", "--location", str(location), "--file", *map(str, files)], env)
-            finally:
-                shutil.rmtree(location, ignore_errors=True)
-
-        atomic, direct, reference = (
-            Figure("tppo-graph (atomic)"),
-            Figure("tppo-graph --no-staging"),
-            Figure("oxigraph load"),
-        )
-        measure(
-            [(atomic, server_load), (direct, lambda: server_load(("--no-staging",))), (reference, cli_load)],
-            args.runs,
-            "load",
-            triples,
-        )
-        rows.append(Row(size, triples, "load (atomic, default)", atomic, [reference]))
-        rows.append(Row(size, triples, "load --no-staging", direct, [reference]))
+        load_rows(size, triples, all_nt, files, data_args, work, env, cli, args, rows)
 
     # network actors with betweenness, next to a bare pyoxigraph + networkx script on the same projection
     projection_file = standalone("projection-actors")
@@ -449,6 +426,39 @@ def bench_size(
     ]
     measure(figures, args.runs, "network actors", triples)
     rows.append(Row(size, triples, "network actors (all metrics)", figures[0][0], [figures[1][0]]))
+
+
+def load_rows(
+    size: str,
+    triples: int,
+    all_nt: Path,
+    files: list[Path],
+    data_args: list[str],
+    work: Path,
+    env: dict[str, str],
+    cli: str,
+    args: argparse.Namespace,
+    rows: list[Row],
+) -> None:
+    from loads import bench_loads
+
+    bench_loads(
+        size,
+        triples,
+        all_nt,
+        files,
+        data_args,
+        work,
+        env,
+        cli,
+        args.runs,
+        rows,
+        Figure,
+        Row,
+        measure,
+        timed,
+        args.stores,
+    )
 
 
 def main() -> int:
@@ -464,6 +474,14 @@ def main() -> int:
         "--queries-only",
         action="store_true",
         help="only every saved query next to Jena, at the last size of --sizes (writes queries.md alone)",
+    )
+    parser.add_argument(
+        "--loads-only",
+        action="store_true",
+        help="only the loads into each store next to its own loader (writes loads.md and loads.json alone)",
+    )
+    parser.add_argument(
+        "--stores", default="all", choices=["all", "oxigraph", "virtuoso"], help="with --loads-only: which stores"
     )
     parser.add_argument(
         "--out", type=Path, help="output directory (default: benchmarks/results; with --smoke a temporary one)"
@@ -552,7 +570,7 @@ def write_report(args: argparse.Namespace, rows: list[Row], per_query: list[dict
                 base_time += " (1 run)"
             lines.append(
                 f"| {row.size if i == 0 else ''} | {row.triples:,} | {row.operation if i == 0 else ''} | "
-                f"{fmt_s(ours.median) if i == 0 else ''} | {f'{ours.peak_mib:.0f}' if i == 0 and ours.peak_mib else ''} | "
+                f"{(fmt_s(ours.median) if ours.median else ours.failed or '-') if i == 0 else ''} | {f'{ours.peak_mib:.0f}' if i == 0 and ours.peak_mib else ''} | "
                 f"{base.label} | {base_time} | {f'{base.peak_mib:.0f}' if base.peak_mib else '-'} | {ratio} |"
             )
     sizes = sorted({(r.triples, r.size) for r in rows})
@@ -571,6 +589,10 @@ def write_report(args: argparse.Namespace, rows: list[Row], per_query: list[dict
             if a and b and a.ours.median and b.ours.median:
                 k = math.log(b.ours.median / a.ours.median) / math.log(n1 / n0)
                 lines.append(f"| {op} | {k:.2f} |")
+    if args.loads_only:
+        (args.out / "loads.md").write_text("\n".join(["# Loads into each store", *lines[1:]]) + "\n", encoding="utf-8")
+        print("\n".join(lines))
+        return
     query_lines = per_query_table(args, per_query, jena)
     (args.out / "queries.md").write_text(
         "\n".join(["# Saved queries next to Apache Jena", *query_lines]) + "\n", encoding="utf-8"
