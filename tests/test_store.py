@@ -115,7 +115,13 @@ def test_saved_queries_agree_with_the_embedded_engine(name, loaded, local, reque
     query = get_query(name)
     bindings = bind_params(query, example_params(query), local)
     embedded = local.query(query.body, bindings)
-    remote = loaded.engine(timeout=20).query(query.body, bindings)  # a hang is a failure, soon
+    try:
+        remote = loaded.engine(timeout=20).query(query.body, bindings)  # a hang is a failure, soon
+    finally:
+        if VIRTUOSO_WRONG.get(name, "").startswith(_HANGS) and loaded.server.name == "virtuoso":
+            # the store goes on with a query it cannot plan, holding locks that later tests wait for: restarted
+            loaded.server.stop()
+            loaded.server.start()
     assert getattr(remote, "variables", None) == getattr(embedded, "variables", None)
     assert normalised(remote, query.body) == normalised(embedded, query.body)
 
