@@ -273,6 +273,9 @@ def bench_size(
     data_args = [a for d in data for a in ("--data", d)]
     print(f"== {size}: {triples:,} triples", file=sys.stderr)
 
+    if args.loads_only:
+        load_rows(size, triples, all_nt, files, data_args, work, env, cli, args, rows)
+        return
     engine = LocalEngine(store, data)
 
     def standalone(name: str, params: dict[str, str] | None = None) -> Path:
@@ -357,7 +360,7 @@ def bench_size(
     if wanted("export"):
         bench_export(args, work, env, cli, rdflib, data_args, file_list, size, triples, rows)
     if wanted("load") and not args.smoke:
-        bench_load(args, work, env, cli, data_args, files, size, triples, rows)
+        load_rows(size, triples, all_nt, files, data_args, work, env, cli, args, rows)
     if wanted("network"):
         bench_network(args, env, cli, data_args, all_nt, standalone("projection-actors"), size, triples, rows)
 
@@ -456,47 +459,6 @@ def bench_export(
         rows.append(Row(size, triples, f"export {fmt}", figures[0][0], [f for f, _ in figures[1:]]))
 
 
-def bench_load(
-    args: argparse.Namespace,
-    work: Path,
-    env: dict[str, str],
-    cli: str,
-    data_args: list[str],
-    files: list[Path],
-    size: str,
-    triples: int,
-    rows: list[Row],
-) -> None:
-    """Load into a real Oxigraph server, next to the Oxigraph CLI's own load."""
-    from tppo_graph.server import oxigraph_binary, start_server
-
-    def server_load(extra: tuple[str, ...] = ()) -> tuple[float, int]:
-        # writable, on a fresh store the server owns and removes when stopped
-        with start_server(Path(tempfile.mkdtemp(dir=work)), writable=True, owns_location=True) as server:
-            return timed([cli, "load", "--endpoint", server.query_endpoint, "--replace", *extra, *data_args], env)
-
-    def cli_load() -> tuple[float, int]:
-        location = Path(tempfile.mkdtemp(dir=work))
-        try:
-            return timed([oxigraph_binary(), "load", "--location", str(location), "--file", *map(str, files)], env)
-        finally:
-            shutil.rmtree(location, ignore_errors=True)
-
-    atomic, direct, reference = (
-        Figure("tppo-graph (atomic)"),
-        Figure("tppo-graph --no-staging"),
-        Figure("oxigraph load"),
-    )
-    measure(
-        [(atomic, server_load), (direct, lambda: server_load(("--no-staging",))), (reference, cli_load)],
-        args.runs,
-        "load",
-        triples,
-    )
-    rows.append(Row(size, triples, "load (atomic, default)", atomic, [reference]))
-    rows.append(Row(size, triples, "load --no-staging", direct, [reference]))
-
-
 def bench_network(
     args: argparse.Namespace,
     env: dict[str, str],
@@ -518,6 +480,39 @@ def bench_network(
     ]
     measure(figures, args.runs, "network actors", triples)
     rows.append(Row(size, triples, "network actors (all metrics)", figures[0][0], [figures[1][0]]))
+
+
+def load_rows(
+    size: str,
+    triples: int,
+    all_nt: Path,
+    files: list[Path],
+    data_args: list[str],
+    work: Path,
+    env: dict[str, str],
+    cli: str,
+    args: argparse.Namespace,
+    rows: list[Row],
+) -> None:
+    from loads import bench_loads
+
+    bench_loads(
+        size,
+        triples,
+        all_nt,
+        files,
+        data_args,
+        work,
+        env,
+        cli,
+        args.runs,
+        rows,
+        Figure,
+        Row,
+        measure,
+        timed,
+        args.stores,
+    )
 
 
 def main() -> int:
@@ -542,6 +537,14 @@ def main() -> int:
         "remeasured.md, leaving the full run's files alone",
     )
     parser.add_argument("--no-rdflib", action="store_true", help="leave out the rdflib baselines (minutes each at 1M)")
+    parser.add_argument(
+        "--loads-only",
+        action="store_true",
+        help="only the loads into each store next to its own loader (writes loads.md and loads.json alone)",
+    )
+    parser.add_argument(
+        "--stores", default="all", choices=["all", "oxigraph", "virtuoso"], help="with --loads-only: which stores"
+    )
     parser.add_argument(
         "--out", type=Path, help="output directory (default: benchmarks/results; with --smoke a temporary one)"
     )
@@ -635,7 +638,7 @@ def write_report(args: argparse.Namespace, rows: list[Row], per_query: list[dict
                 base_time += " (1 run)"
             lines.append(
                 f"| {row.size if i == 0 else ''} | {row.triples:,} | {row.operation if i == 0 else ''} | "
-                f"{fmt_s(ours.median) if i == 0 else ''} | {f'{ours.peak_mib:.0f}' if i == 0 and ours.peak_mib else ''} | "
+                f"{(fmt_s(ours.median) if ours.median else ours.failed or '-') if i == 0 else ''} | {f'{ours.peak_mib:.0f}' if i == 0 and ours.peak_mib else ''} | "
                 f"{base.label} | {base_time} | {f'{base.peak_mib:.0f}' if base.peak_mib else '-'} | {ratio} |"
             )
     sizes = sorted({(r.triples, r.size) for r in rows})
@@ -654,6 +657,10 @@ def write_report(args: argparse.Namespace, rows: list[Row], per_query: list[dict
             if a and b and a.ours.median and b.ours.median:
                 k = math.log(b.ours.median / a.ours.median) / math.log(n1 / n0)
                 lines.append(f"| {op} | {k:.2f} |")
+    if args.loads_only:
+        (args.out / "loads.md").write_text("\n".join(["# Loads into each store", *lines[1:]]) + "\n", encoding="utf-8")
+        print("\n".join(lines))
+        return
     query_lines = per_query_table(args, per_query, jena)
     (args.out / "queries.md").write_text(
         "\n".join(["# Saved queries next to Apache Jena", *query_lines]) + "\n", encoding="utf-8"

@@ -140,3 +140,60 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     from .shacl_runs import stop
 
     stop(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+
+
+# --------------------------------------------------------------------------------------------- real stores
+
+
+@pytest.fixture
+def oxigraph():
+    """A fresh writable Oxigraph server on 127.0.0.1, stopped (and its store removed) after the test."""
+    import tempfile
+
+    from tppo_graph.server import free_port
+
+    from .stores import OxigraphServer
+
+    with tempfile.TemporaryDirectory(prefix="tppo-test-oxigraph-") as location:
+        server = OxigraphServer(Path(location), free_port())
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """One Virtuoso server on a fresh database for the session (it takes seconds to start), stopped after."""
+    from .stores import VIRTUOSO, VIRTUOSO_SKIP, virtuoso_session
+
+    if VIRTUOSO is None:
+        pytest.skip(VIRTUOSO_SKIP)
+    server = virtuoso_session(tmp_path_factory.mktemp("virtuoso"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def virtuoso(virtuoso_server):
+    """The session's Virtuoso, running, with no graph but its own system graphs before and after the test."""
+    if virtuoso_server.process is None or virtuoso_server.process.poll() is not None:
+        virtuoso_server.start()  # a test stopped it
+    virtuoso_server.clean()
+    yield virtuoso_server
+    if virtuoso_server.process is None or virtuoso_server.process.poll() is not None:
+        virtuoso_server.start()
+    virtuoso_server.clean()
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso", "fuseki"])
+def store(request):
+    """Each SPARQL 1.1 store in turn (a fresh, empty, writable one): see tests/stores.py."""
+    from .stores import FUSEKI_SKIP
+
+    if request.param == "fuseki":
+        pytest.skip(FUSEKI_SKIP)
+    return request.getfixturevalue(request.param)

@@ -1,6 +1,7 @@
 """A small reverse proxy on 127.0.0.1 in front of a real Oxigraph server, for fault and auth tests.
 
-It forwards every request unchanged, and can require basic-auth credentials, answer the n-th Graph Store upload
+It forwards every request unchanged (its Authorization header too, and the store's challenge back), and can
+require basic-auth credentials, or digest-auth ones as Virtuoso does (refusing basic without a challenge), answer the n-th Graph Store upload
 with an error, corrupt it, delay answers (to provoke client timeouts), or hold one chosen request (an upload, the
 count of the staging graph, the switch) before or after forwarding it, while other requests pass: the reordering
 that two connections allow, made deterministic.
@@ -20,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 @dataclass
 class Faults:
     credentials: tuple[str, str] | None = None
+    digest: tuple[str, str] | None = None  # require HTTP digest auth (MD5, qop=auth) with these credentials
+    challenge: str | None = None  # with `status` 401: the WWW-Authenticate header to answer with
     fail_upload: int | None = None  # answer the n-th upload (1-based) with HTTP 500
     corrupt_upload: int | None = None  # forward the n-th upload with a syntax error in it
     delay: float = 0.0
@@ -48,20 +51,55 @@ class Faults:
         assert not self.active, "the proxy is still handling a request"
 
 
+#: the Graph Store, update and query paths of the stores tested (Oxigraph's, Virtuoso's)
+STORE_PATHS = ("/store", "/sparql-graph-crud")
+UPDATE_PATHS = ("/update", "/sparql-auth")
+QUERY_PATHS = ("/query", "/sparql")
+
+
+def is_upload(command: str, path: str) -> bool:
+    return command in ("POST", "PUT") and path.startswith(STORE_PATHS)
+
+
 def kind(command: str, path: str, body: bytes | None, uploads: int) -> str:
     """What a load's request is: upload:N, count-staging, count, switch, drop, or other."""
     text = (body or b"").decode("utf-8", errors="replace")
-    if command == "POST" and path.startswith("/store"):
+    if is_upload(command, path):
         return f"upload:{uploads}"
-    if path.startswith("/query") and "COUNT" in text and "staging" in text:
+    update = path.startswith(UPDATE_PATHS)
+    query = path.startswith(QUERY_PATHS) and not update
+    if query and "COUNT" in text and "staging" in text:
         return "count-staging"
-    if path.startswith("/query") and "COUNT" in text:
+    if query and "COUNT" in text:
         return "count"
-    if path.startswith("/update") and text.lstrip().startswith(("MOVE", "ADD")):
+    if update and (text.lstrip().startswith("MOVE") or "ADD GRAPH" in text):
         return "switch"
-    if path.startswith("/update") and "DROP" in text:
+    if update and "DROP" in text:
         return "drop"
     return "other"
+
+
+NONCE = "c0ffee0123456789"
+CHALLENGE = f'Digest realm="SPARQL", nonce="{NONCE}", opaque="5ebe", stale="false", qop="auth", algorithm="MD5"'
+
+
+def digest_ok(method: str, headers: object, credentials: tuple[str, str]) -> bool:
+    """Whether the request's Authorization is a right RFC 2617 digest (MD5, qop=auth) for ``credentials``."""
+    import hashlib
+    import urllib.request
+
+    sent = headers.get("Authorization") or ""  # type: ignore[attr-defined]
+    if not sent.startswith("Digest "):
+        return False
+    fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(sent[7:]))
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode()).hexdigest()
+
+    user, password = credentials
+    ha1, ha2 = md5(f"{user}:SPARQL:{password}"), md5(f"{method}:{fields.get('uri', '')}")
+    expected = md5(f"{ha1}:{NONCE}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{ha2}")
+    return fields.get("username") == user and fields.get("response") == expected
 
 
 class Proxy:
@@ -96,7 +134,14 @@ class Proxy:
                     body = faults.body
                     if faults.echo_auth:
                         body += b" (you sent Authorization: " + self.headers.get("Authorization", "").encode() + b")"
-                    self._answer(faults.status, body, {"Content-Type": faults.content_type})
+                    extra = {"WWW-Authenticate": faults.challenge} if faults.challenge else {}
+                    self._answer(faults.status, body, {"Content-Type": faults.content_type, **extra})
+                    return
+                if faults.digest is not None and not digest_ok(self.command, self.headers, faults.digest):
+                    length = int(self.headers.get("Content-Length") or 0)
+                    self.rfile.read(length)
+                    basic = (self.headers.get("Authorization") or "").startswith("Basic ")
+                    self._answer(401, b"", {} if basic else {"WWW-Authenticate": CHALLENGE})  # as Virtuoso does
                     return
                 if faults.credentials is not None:
                     expected = "Basic " + base64.b64encode(":".join(faults.credentials).encode()).decode()
@@ -105,7 +150,7 @@ class Proxy:
                         return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                if self.command == "POST" and self.path.startswith("/store"):
+                if is_upload(self.command, self.path):
                     faults.uploads += 1
                     if faults.fail_upload == faults.uploads:
                         self._answer(500, b"injected failure")
@@ -122,15 +167,16 @@ class Proxy:
                         self._answer(500, b"injected failure of the held request")
                         return
                 request = urllib.request.Request(proxy.upstream + self.path, data=body, method=self.command)
-                for name in ("Content-Type", "Accept"):
+                for name in ("Content-Type", "Accept", "Authorization"):
                     if self.headers.get(name):
                         request.add_header(name, self.headers[name])
                 try:
                     with urllib.request.urlopen(request, timeout=60) as response:
                         status, answer = response.status, response.read()
-                        headers = {"Content-Type": response.headers.get("Content-Type", "")}
+                        headers = {k: response.headers.get(k, "") for k in ("Content-Type", "Server")}
                 except urllib.error.HTTPError as exc:
-                    status, answer, headers = exc.code, exc.read(), {}
+                    status, answer = exc.code, exc.read()
+                    headers = {"WWW-Authenticate": exc.headers.get("WWW-Authenticate", "")}
                 if held and faults.hold_after:
                     # Only now: the store has carried the request out (a slow MOVE must not still be running when
                     # the test's signals arrive, or the case would be "switch in progress", not "answer held").
@@ -158,6 +204,7 @@ class Proxy:
 
             do_GET = _forward
             do_POST = _forward
+            do_PUT = _forward
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

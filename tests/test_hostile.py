@@ -30,7 +30,7 @@ import pytest
 from tppo_graph.server import free_port
 from tppo_graph.transport import Transport
 
-from .test_store import OxigraphServer
+from .stores import OxigraphServer
 
 HERE = Path(__file__).resolve().parent / "hostile"
 CASES = json.loads((HERE / "cases.json").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""An interrupted or timed-out atomic load never leaves the live graph emptier than before (a real Oxigraph server).
+"""An interrupted or timed-out atomic load never leaves the live graph emptier than before (each real store).
 
 Each case runs `tppo-graph load --replace` as a process through a proxy that holds one request (an upload, the count
 of the staging graph, the switch) before or after forwarding it, and sends SIGINT or SIGTERM (once: wait for the
@@ -24,7 +24,7 @@ from tppo_graph.engines import RemoteEngine
 from tppo_graph.loading import load_into
 
 from .proxy import Faults, Proxy
-from .test_store import GRAPH, oxigraph  # noqa: F401 - the fixture
+from .test_store import GRAPH
 
 pytestmark = pytest.mark.server
 
@@ -39,22 +39,27 @@ def _state(server: object) -> tuple[int, str]:
 
 
 @pytest.fixture
-def live(oxigraph, tmp_path):  # noqa: F811 - the fixture imported above
-    """A server whose live graph holds a small graph (ontology + one file), unlike what the load brings."""
+def live(store, tmp_path):
+    """A store whose live graph holds a small graph (ontology + one file), unlike what the load brings."""
     extra = tmp_path / "live.ttl"
     extra.write_text("<urn:live:a> <urn:live:b> <urn:live:c> .\n", encoding="utf-8")
-    load_into(oxigraph.query, data=[extra], graph=GRAPH, replace=True)
-    return oxigraph
+    load_into(store.query, data=[extra], graph=GRAPH, replace=True, credentials=store.credentials)
+    return store
 
 
-def _load(proxy: Proxy, *extra: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "tppo_graph", "load", "--endpoint", f"{proxy.url}/query", "--graph", GRAPH]
+def _load(proxy: Proxy, store, *extra: str) -> subprocess.Popen[str]:
+    endpoint = proxy.url + store.query.split(store.base, 1)[1]
+    command = [sys.executable, "-m", "tppo_graph", "load", "--endpoint", endpoint, "--graph", GRAPH]
+    env = {**os.environ, "TPPO_GRAPH_CACHE": "never"}
+    if store.credentials is not None:
+        command += ["--user", store.credentials.user]
+        env["TPPO_GRAPH_PASSWORD"] = store.credentials.password
     return subprocess.Popen(
         [*command, "--replace", "--chunk-size", "3000", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "TPPO_GRAPH_CACHE": "never"},
+        env=env,
     )
 
 
@@ -132,7 +137,7 @@ def test_interrupted_load_leaves_the_live_graph_intact_or_says_it_is_replaced(
     before = _state(live)
     faults = Faults(hold=hold, hold_after=after, fail_held=fail, hold_seconds=2.0)
     with Proxy(live.base, faults) as proxy:
-        process = _load(proxy)
+        process = _load(proxy, live)
         assert faults.holding.wait(60), "the load never reached the held request"
         for signum in signals:
             time.sleep(0.3)
@@ -150,7 +155,7 @@ def test_switch_timeout_is_watched_to_its_end_and_reported(live, bundled_store, 
     before = _state(live)
     faults = Faults(hold="switch", hold_after=after, hold_seconds=4.0)
     with Proxy(live.base, faults) as proxy:
-        process = _load(proxy, "--timeout", "2")
+        process = _load(proxy, live, "--timeout", "2")
         last = _check(live, proxy, process, before, len(bundled_store), expect_code=2)
     assert "switching the staged graph in: no answer within 2 s (timeout)" in last
     assert says in last, last
@@ -161,7 +166,7 @@ def test_switch_refused_by_the_store_changes_nothing(live, bundled_store):
     before = _state(live)
     faults = Faults(hold="switch", fail_held=True, hold_seconds=0.0)
     with Proxy(live.base, faults) as proxy:
-        process = _load(proxy)
+        process = _load(proxy, live)
         last = _check(live, proxy, process, before, len(bundled_store), expect_code=2)
     assert (
         "switching the staged graph in: HTTP 500" in last and "was not changed; the staging graph was dropped" in last

@@ -19,7 +19,7 @@ from tppo_graph.server import free_port
 from tppo_graph.transport import Transport
 
 from .proxy import Proxy
-from .test_store import OxigraphServer
+from .stores import OxigraphServer
 
 UPDATES = [
     "CLEAR ALL",

@@ -126,3 +126,64 @@ def test_redaction_scrubs_every_form():
     transport = Transport(credentials=Credentials(USER, PASSWORD))
     text = f"a {TOKEN} b {PASSWORD} c {urllib.parse.quote(PASSWORD)} d {USER}:{PASSWORD}"
     assert leaked(transport.redact(text)) == []
+
+
+def test_digest_auth_answers_the_challenge_once_then_at_once(tmp_path, oxigraph):
+    """A store behind digest auth (as Virtuoso's -auth endpoints are): the unasked basic credentials are refused
+    without a challenge, asked again bare, the challenge answered; later requests to the origin answer it at once."""
+    from tppo_graph.loading import load_into
+
+    with Proxy(oxigraph.base, Faults(digest=(USER, PASSWORD))) as proxy:
+        summary = load_into(
+            f"{proxy.url}/query", graph="urn:x:g", chunk_size=4000, credentials=Credentials(USER, PASSWORD)
+        )
+        sent = proxy.faults.authorizations
+    assert summary.triples_in_target == oxigraph.count("urn:x:g") > 0 and summary.chunks > 2
+    assert sent[:3] == [f"Basic {TOKEN}", None, sent[2]] and sent[2].startswith("Digest ")
+    # the first request alone meets the challenge: every later one answers it at once, each chunk sent once
+    assert all(a.startswith("Digest ") for a in sent[2:])
+    assert len(proxy.faults.requests) == len(sent) == 2 + 1 + 1 + summary.chunks + 3  # counts, check, switch
+
+
+def test_wrong_digest_credentials_are_one_clear_line_and_never_retried_in_a_loop(secret_env, runner, oxigraph):
+    with Proxy(oxigraph.base, Faults(digest=(USER, "the-right-one"))) as proxy:
+        result = runner.invoke(main, ["load", "--endpoint", proxy.url + "/query", "--graph", "urn:x:g", "--user", USER])
+        requests = list(proxy.faults.requests)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert "HTTP 401" in result.stderr and "check the user and password" in result.stderr
+    assert leaked(result.output) == []
+    assert len(requests) == 3  # basic (refused), bare (challenged), digest (refused): then the error
+    assert oxigraph.graphs() == set()
+
+
+def test_a_digest_challenge_from_another_origin_gets_no_credentials(secret_env, runner):
+    from .proxy import CHALLENGE
+
+    other_faults = Faults(status=401, body=b"who are you", challenge=CHALLENGE)
+    with Proxy(DEAD, other_faults) as other, Proxy(DEAD, Faults(redirect_to=other.url)) as first:
+        result = runner.invoke(
+            main, ["sparql", "SELECT * WHERE { ?s ?p ?o }", "--endpoint", first.url + "/query", "--user", USER]
+        )
+        assert first.faults.authorizations == [f"Basic {TOKEN}"]
+        assert other.faults.authorizations == [None]  # challenged, and not answered: not its credentials
+    assert result.exit_code == 2 and "HTTP 401" in result.stderr
+    assert leaked(result.output) == []
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "update", "store"),
+    [
+        ("http://h:7878", "http://h:7878/update", "http://h:7878/store"),  # Oxigraph
+        ("http://h:7878/query", "http://h:7878/update", "http://h:7878/store"),
+        ("http://h:8890/sparql", "http://h:8890/sparql-auth", "http://h:8890/sparql-graph-crud-auth"),  # Virtuoso
+        ("http://h:8890/sparql-auth", "http://h:8890/sparql-auth", "http://h:8890/sparql-graph-crud-auth"),
+        ("http://h:3030/ds/sparql", "http://h:3030/ds/update", "http://h:3030/ds/data"),  # Fuseki
+        ("http://h:3030/ds/query", "http://h:3030/ds/update", "http://h:3030/ds/data"),
+        ("http://h/repositories/r", "http://h/repositories/r/update", "http://h/repositories/r/store"),  # other
+    ],
+)
+def test_endpoint_derivation_per_store_layout(endpoint, update, store):
+    derived = endpoints_for(endpoint)
+    assert (derived.update, derived.store) == (update, store)
+    given = endpoints_for(endpoint, update="http://h/u", store="http://h/s")
+    assert (given.update, given.store) == ("http://h/u", "http://h/s")

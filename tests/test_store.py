@@ -1,4 +1,5 @@
-"""A real Oxigraph server on 127.0.0.1: loading, remote queries, atomic replacement, auth, faults, `serve`."""
+"""Real SPARQL stores on 127.0.0.1 (Oxigraph, Virtuoso; Fuseki where installable: tests/stores.py): loading, remote
+queries, atomic replacement, auth, faults; and the Oxigraph-only cases (timeouts, server messages, `serve`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import subprocess
 import tempfile
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,64 +19,24 @@ from tppo_graph.cli import main
 from tppo_graph.engines import RemoteEngine
 from tppo_graph.errors import StoreError
 from tppo_graph.loading import load_into
-from tppo_graph.server import Server, free_port, serve, start_server
+from tppo_graph.results import AskResult
+from tppo_graph.server import free_port, serve
 from tppo_graph.transport import Credentials
 
-from .proxy import Faults, Proxy
+from .proxy import Faults, Proxy, is_upload
+from .stores import FUSEKI_SKIP, STORES, OxigraphServer, cli_auth
 from .test_queries import example_params, normalised
 
 pytestmark = pytest.mark.server
 
 GRAPH = "https://w3id.org/tppo/graph/test"
-
-
-@dataclass
-class OxigraphServer:
-    """A writable Oxigraph server process started for a test; restartable on the same store."""
-
-    location: Path
-    port: int
-    server: Server | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def query(self) -> str:
-        return f"{self.base}/query"
-
-    def start(self) -> None:
-        self.server = start_server(self.location, port=self.port, writable=True)
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()  # keeps the store on disk: the test owns the directory
-
-    def count(self, graph: str | None = None) -> int:
-        engine = RemoteEngine(self.query)
-        pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
-        return int(engine.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}").rows[0]["n"].value)
-
-    def graphs(self) -> set[str]:
-        rows = RemoteEngine(self.query).select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
-        return {r["g"].value for r in rows}
-
-
-@pytest.fixture
-def oxigraph() -> Iterator[OxigraphServer]:
-    with tempfile.TemporaryDirectory(prefix="tppo-test-oxigraph-") as location:
-        server = OxigraphServer(Path(location), free_port())
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+#: where the read-only tests' shared copy of the bundled graph lives on a store whose default graph is the union
+LOADED = "https://w3id.org/tppo/graph/test-loaded"
 
 
 @pytest.fixture(scope="module")
 def loaded_server() -> Iterator[OxigraphServer]:
-    """One server with the bundled graph in its default graph, shared by the read-only tests."""
+    """One Oxigraph server with the bundled graph in its default graph, shared by the read-only tests."""
     with tempfile.TemporaryDirectory(prefix="tppo-test-oxigraph-") as location:
         server = OxigraphServer(Path(location), free_port())
         server.start()
@@ -85,25 +47,86 @@ def loaded_server() -> Iterator[OxigraphServer]:
             server.stop()
 
 
-def test_load_then_count_equals_the_bundled_graph(oxigraph, bundled_store):
-    summary = load_into(oxigraph.query, graph=GRAPH, replace=True, chunk_size=1500)
+@dataclass
+class Loaded:
+    """A store holding the bundled graph, and the graph to query (None: the default graph)."""
+
+    server: object
+    graph: str | None
+
+    def engine(self, timeout: float = 60.0) -> RemoteEngine:
+        return RemoteEngine(self.server.query, graph=self.graph, timeout=timeout)  # type: ignore[attr-defined]
+
+    def graph_args(self) -> list[str]:
+        return ["--graph", self.graph] if self.graph else []
+
+
+@pytest.fixture(scope="module", params=STORES)
+def loaded(request) -> Iterator[Loaded]:
+    """Each store with the bundled graph loaded, shared by its read-only tests (Virtuoso: in a named graph, queried
+    as the default graph, since its own default graph is the union of all its graphs, system graphs included)."""
+    if request.param == "fuseki":
+        pytest.skip(FUSEKI_SKIP)
+    if request.param == "oxigraph":
+        yield Loaded(request.getfixturevalue("loaded_server"), None)
+        return
+    server = request.getfixturevalue("virtuoso_server")
+    server.kept.add(LOADED)
+    load_into(server.query, graph=LOADED, replace=True, credentials=server.credentials)
+    try:
+        yield Loaded(server, LOADED)
+    finally:
+        server.kept.discard(LOADED)
+
+
+def test_load_then_count_equals_the_bundled_graph(store, bundled_store):
+    summary = load_into(store.query, graph=GRAPH, replace=True, chunk_size=1500, credentials=store.credentials)
     assert summary.triples_sent == summary.triples_staged == summary.triples_in_target == len(bundled_store)
     assert summary.chunks > 1
-    assert oxigraph.count(GRAPH) == len(bundled_store)
-    assert oxigraph.graphs() == {GRAPH}  # the staging graph is gone
+    assert store.count(GRAPH) == len(bundled_store)
+    assert store.graphs() == {GRAPH}  # the staging graph is gone
+
+
+_HANGS = "Virtuoso 7.2.5 gives no answer (none within 300 s, measured): its planner on OPTIONAL sub-selects with "
+_OPTIONAL_FILTER = (
+    "Virtuoso 7.2.5 evaluates a FILTER inside OPTIONAL without the variables bound outside it (the VALUES-bound "
+    "?lang), so the language-filtered literal comes back unbound; SPARQL's LeftJoin filters the joined solution"
+)
+_IF_IRI = 'Virtuoso 7.2.5 returns the IRIs that IF(...) chooses as plain string literals ("https://...")'
+#: saved queries Virtuoso answers wrongly (SPARQL 1.1 says otherwise; the embedded engine, Oxigraph and Jena agree)
+VIRTUOSO_WRONG = {
+    "palermo-coverage-matrix": _HANGS + "GROUP BY joined to the VALUES-bound states",
+    "palermo-obligations-without-bilateral-mechanism": _HANGS + "aggregates and FILTER NOT EXISTS",
+    "paper-claims-contradicted-or-unverified": _OPTIONAL_FILTER,
+    "paper-in-text-citations": _OPTIONAL_FILTER,
+    "qc-citation-assessed": _OPTIONAL_FILTER,
+    "qc-citation-author-count": _IF_IRI,
+    "qc-citation-name": _IF_IRI,
+    "qc-citation-venue": _IF_IRI,
+    "trafficking-definition-differences": "Virtuoso 7.2.5 returns BIND(EXISTS { ... }) as xsd:integer 1 and 0, "
+    "not xsd:boolean true and false",
+}
 
 
 @pytest.mark.parametrize("name", [q.name for q in list_queries()])
-def test_saved_queries_agree_with_the_embedded_engine(name, loaded_server, local):
+def test_saved_queries_agree_with_the_embedded_engine(name, loaded, local, request):
+    if loaded.server.name == "virtuoso" and name in VIRTUOSO_WRONG:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=VIRTUOSO_WRONG[name]))
     query = get_query(name)
     bindings = bind_params(query, example_params(query), local)
     embedded = local.query(query.body, bindings)
-    remote = RemoteEngine(loaded_server.query).query(query.body, bindings)
+    try:
+        remote = loaded.engine(timeout=20).query(query.body, bindings)  # a hang is a failure, soon
+    finally:
+        if VIRTUOSO_WRONG.get(name, "").startswith(_HANGS) and loaded.server.name == "virtuoso":
+            # the store goes on with a query it cannot plan, holding locks that later tests wait for: restarted
+            loaded.server.stop()
+            loaded.server.start()
     assert getattr(remote, "variables", None) == getattr(embedded, "variables", None)
     assert normalised(remote, query.body) == normalised(embedded, query.body)
 
 
-def test_loaded_store_holds_the_entailed_closure(loaded_server, runner):
+def test_loaded_store_holds_the_entailed_closure(loaded, runner):
     """A newcomer's first query works through --endpoint after load: the closure travels with the graph (#10)."""
     result = runner.invoke(
         main,
@@ -111,112 +134,174 @@ def test_loaded_store_holds_the_entailed_closure(loaded_server, runner):
             "sparql",
             "SELECT (COUNT(*) AS ?n) WHERE { ?x a tppo:LegalInstrument }",
             "--endpoint",
-            loaded_server.query,
+            loaded.server.query,
+            *loaded.graph_args(),
             "--format",
             "csv",
         ],
     )
     assert result.exit_code == 0, result.output
     assert int(result.stdout.splitlines()[1]) >= 40
-    groups = RemoteEngine(loaded_server.query).select(
-        "SELECT (COUNT(*) AS ?n) WHERE { ?x tppo:verificationStatus tpv:unverified }"
-    )
+    groups = loaded.engine().select("SELECT (COUNT(*) AS ?n) WHERE { ?x tppo:verificationStatus tpv:unverified }")
     assert int(groups.rows[0]["n"].value) > 0
 
 
-def test_named_graph_as_default_graph_of_a_query(oxigraph):
-    load_into(oxigraph.query, graph=GRAPH, replace=True)
-    plain = RemoteEngine(oxigraph.query).select("SELECT (COUNT(*) AS ?n) WHERE { ?s a tppo:State }")
-    scoped = RemoteEngine(oxigraph.query, graph=GRAPH).select("SELECT (COUNT(*) AS ?n) WHERE { ?s a tppo:State }")
-    assert int(plain.rows[0]["n"].value) == 0 and int(scoped.rows[0]["n"].value) > 0
+def test_named_graph_as_default_graph_of_a_query(store):
+    load_into(store.query, graph=GRAPH, replace=True, credentials=store.credentials)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s a tppo:State }"
+    plain = int(RemoteEngine(store.query).select(count).rows[0]["n"].value)
+    scoped = int(RemoteEngine(store.query, graph=GRAPH).select(count).rows[0]["n"].value)
+    assert scoped > 0
+    # the default graph: its own on Oxigraph (empty here), the union of all graphs on Virtuoso (others too)
+    assert plain >= scoped if store.union_default else plain == 0
 
 
-def test_append_adds_and_replace_replaces(oxigraph, tmp_path, bundled_store):
+def test_append_adds_and_replace_replaces(store, tmp_path, bundled_store):
     from tppo_graph.parsing import load_store
 
     extra = tmp_path / "extra.ttl"
     extra.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
     ontology_and_extra = len(load_store([extra]))  # a load always carries the ontology
-    load_into(oxigraph.query, data=[extra], graph=GRAPH)
-    summary = load_into(oxigraph.query, graph=GRAPH)  # add the bundled graph next to it
-    assert summary.triples_in_target == oxigraph.count(GRAPH) == len(bundled_store) + 1
-    load_into(oxigraph.query, data=[extra], graph=GRAPH, replace=True)
-    assert oxigraph.count(GRAPH) == ontology_and_extra
+    load_into(store.query, data=[extra], graph=GRAPH, credentials=store.credentials)
+    summary = load_into(store.query, graph=GRAPH, credentials=store.credentials)  # add the bundled graph next to it
+    assert summary.triples_in_target == store.count(GRAPH) == len(bundled_store) + 1
+    load_into(store.query, data=[extra], graph=GRAPH, replace=True, credentials=store.credentials)
+    assert store.count(GRAPH) == ontology_and_extra
+    assert store.graphs() == {GRAPH}
 
 
-def _graph_state(server: OxigraphServer) -> tuple[int, int]:
+def _graph_state(server) -> tuple[int, int]:
     states = RemoteEngine(server.query, graph=GRAPH).select("SELECT (COUNT(*) AS ?n) WHERE { ?s a tppo:State }")
     return server.count(GRAPH), int(states.rows[0]["n"].value)
 
 
+def _path(server) -> str:
+    return server.query.split(str(server.base), 1)[1]
+
+
 @pytest.mark.parametrize("fault", ["fail", "corrupt"])
-def test_failed_load_leaves_the_live_graph_unchanged(oxigraph, fault):
-    load_into(oxigraph.query, graph=GRAPH, replace=True)
-    before = _graph_state(oxigraph)
+def test_failed_load_leaves_the_live_graph_unchanged(store, fault):
+    load_into(store.query, graph=GRAPH, replace=True, credentials=store.credentials)
+    before = _graph_state(store)
     faults = Faults(fail_upload=3) if fault == "fail" else Faults(corrupt_upload=2)
-    with Proxy(oxigraph.base, faults) as proxy, pytest.raises(StoreError) as info:
-        load_into(f"{proxy.url}/query", graph=GRAPH, replace=True, chunk_size=2000)
+    with Proxy(store.base, faults) as proxy, pytest.raises(StoreError) as info:
+        load_into(proxy.url + _path(store), graph=GRAPH, replace=True, chunk_size=2000, credentials=store.credentials)
     assert "uploading chunk" in str(info.value) and "\n" not in str(info.value)
-    assert _graph_state(oxigraph) == before  # counted, and asked by a query
-    assert oxigraph.graphs() == {GRAPH}  # the staging graph was dropped
+    assert _graph_state(store) == before  # counted, and asked by a query
+    assert store.graphs() == {GRAPH}  # the staging graph was dropped
 
 
-def test_server_stopping_mid_load_leaves_the_live_graph_unchanged(oxigraph):
-    load_into(oxigraph.query, graph=GRAPH, replace=True)
-    before = _graph_state(oxigraph)
+def test_server_stopping_mid_load_leaves_the_live_graph_unchanged(store):
+    load_into(store.query, graph=GRAPH, replace=True, credentials=store.credentials)
+    before = _graph_state(store)
 
     def stop_after_first_chunk(sent: int, _total: int) -> None:
-        oxigraph.stop()
+        store.stop()
 
     with pytest.raises(StoreError, match="cannot reach"):
-        load_into(oxigraph.query, graph=GRAPH, replace=True, chunk_size=2000, progress=stop_after_first_chunk)
-    oxigraph.start()  # same store on disk
-    assert _graph_state(oxigraph) == before
+        load_into(
+            store.query,
+            graph=GRAPH,
+            replace=True,
+            chunk_size=2000,
+            progress=stop_after_first_chunk,
+            credentials=store.credentials,
+        )
+    store.start()  # same store on disk
+    assert _graph_state(store) == before
 
 
-def test_wrong_credentials_are_refused_and_nothing_is_written(oxigraph):
-    with Proxy(oxigraph.base, Faults(credentials=("tppo", "s3cret"))) as proxy:
+@contextmanager
+def guarded(store) -> Iterator[tuple[Proxy, Credentials]]:
+    """A proxy in front of the store and the credentials it takes: the store's own (Virtuoso's digest-protected
+    endpoints), or for a store without any (Oxigraph) basic-auth ones that the proxy requires."""
+    if store.credentials is not None:
+        with Proxy(store.base) as proxy:
+            yield proxy, store.credentials
+    else:
+        with Proxy(store.base, Faults(credentials=("tppo", "s3cret"))) as proxy:
+            yield proxy, Credentials("tppo", "s3cret")
+
+
+def test_wrong_credentials_are_refused_and_nothing_is_written(store):
+    with guarded(store) as (proxy, right):
         with pytest.raises(StoreError, match=r"HTTP 401.*check the user and password") as info:
-            load_into(f"{proxy.url}/query", graph=GRAPH, credentials=Credentials("tppo", "wrong-password"))
-        assert "wrong-password" not in str(info.value)
-        assert oxigraph.graphs() == set()
-        assert not any(r.startswith("POST /store") for r in proxy.faults.requests)
-        summary = load_into(f"{proxy.url}/query", graph=GRAPH, credentials=Credentials("tppo", "s3cret"))
-        assert summary.triples_in_target == oxigraph.count(GRAPH) > 0
+            load_into(proxy.url + _path(store), graph=GRAPH, credentials=Credentials(right.user, "wrong-password"))
+        assert "wrong-password" not in str(info.value) and "\n" not in str(info.value)
+        assert store.graphs() == set()
+        assert not any(is_upload(*r.split(" ", 1)) for r in proxy.faults.requests)
+        summary = load_into(proxy.url + _path(store), graph=GRAPH, credentials=right)
+        assert summary.triples_in_target == store.count(GRAPH) > 0
 
 
-def test_cli_credentials_never_appear_in_output(oxigraph, runner, monkeypatch):
+def test_cli_credentials_never_appear_in_output(store, runner, monkeypatch):
     monkeypatch.setenv("TPPO_TEST_PASSWORD", "hunter2-secret")
-    with Proxy(oxigraph.base, Faults(credentials=("tppo", "other"))) as proxy:
+    with guarded(store) as (proxy, right):
         result = runner.invoke(
             main,
-            ["load", "--endpoint", f"{proxy.url}/query", "--user", "tppo", "--password-env", "TPPO_TEST_PASSWORD"],
+            [
+                "load",
+                "--endpoint",
+                proxy.url + _path(store),
+                "--graph",
+                GRAPH,
+                "--user",
+                right.user,
+                "--password-env",
+                "TPPO_TEST_PASSWORD",
+            ],
         )
     assert result.exit_code == 2
     assert "hunter2-secret" not in result.output + result.stderr
     assert "HTTP 401" in result.stderr and result.stderr.count("\n") == 1
+    assert store.graphs() == set()
 
 
-def test_cli_load_and_query_against_the_server(oxigraph, runner):
-    loaded = runner.invoke(main, ["load", "--endpoint", oxigraph.query, "--graph", GRAPH, "--replace"])
+def test_cli_load_and_query_against_the_server(store, runner, monkeypatch):
+    auth = cli_auth(store, monkeypatch)
+    loaded = runner.invoke(main, ["load", "--endpoint", store.query, "--graph", GRAPH, "--replace", *auth])
     assert loaded.exit_code == 0, loaded.output
     assert "Counted in the store" in loaded.output
-    local = runner.invoke(main, ["query", "palermo-obligations-without-bilateral-mechanism", "--format", "csv"])
+    name = "palermo-implementation-by-state"  # one every store answers right (see VIRTUOSO_WRONG)
+    local = runner.invoke(main, ["query", name, "--format", "csv"])
     remote = runner.invoke(
         main,
         [
             "query",
-            "palermo-obligations-without-bilateral-mechanism",
+            name,
             "--format",
             "csv",
             "--endpoint",
-            oxigraph.query,
+            store.query,
             "--graph",
             GRAPH,
         ],
     )
     assert remote.exit_code == 0, remote.output
     assert sorted(remote.output.splitlines()) == sorted(local.output.splitlines())
+
+
+def test_no_staging_writes_straight_into_the_target(store, bundled_store, runner, monkeypatch):
+    load_into(store.query, graph=GRAPH, replace=True, credentials=store.credentials)
+    result = runner.invoke(
+        main,
+        [
+            "load",
+            "--endpoint",
+            store.query,
+            "--graph",
+            GRAPH,
+            "--replace",
+            "--no-staging",
+            "--chunk-size",
+            "3000",
+            *cli_auth(store, monkeypatch),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "not atomic" in result.output
+    assert store.count(GRAPH) == len(bundled_store)
+    assert store.graphs() == {GRAPH}
 
 
 def test_unreachable_endpoint_is_one_line(runner):
@@ -302,18 +387,6 @@ def test_cli_serve_prints_the_endpoint_and_stops_on_ctrl_c(tmp_path):
         RemoteEngine(endpoint, timeout=2).select("ASK {}")
 
 
-def test_no_staging_writes_straight_into_the_target(oxigraph, bundled_store, runner):
-    load_into(oxigraph.query, graph=GRAPH, replace=True)
-    result = runner.invoke(
-        main,
-        ["load", "--endpoint", oxigraph.query, "--graph", GRAPH, "--replace", "--no-staging", "--chunk-size", "3000"],
-    )
-    assert result.exit_code == 0, result.output
-    assert "not atomic" in result.output
-    assert oxigraph.count(GRAPH) == len(bundled_store)
-    assert oxigraph.graphs() == {GRAPH}
-
-
 def test_stats_of_an_endpoint_equal_the_local_stats(loaded_server, runner):
     import json
 
@@ -329,3 +402,49 @@ def test_stats_of_an_endpoint_equal_the_local_stats(loaded_server, runner):
     assert got["triples"] > local["triples"]
     same = ("entities", "labels", "without_source")
     assert {k: got[k] for k in same} == {k: local[k] for k in same}
+
+
+def test_a_virtuoso_of_its_own_listens_on_loopback_only_and_stops_without_leftovers(tmp_path):
+    """The fixture's server: a fresh database, its two ports on 127.0.0.1, the update user; nothing left after."""
+    import os
+
+    from .stores import VIRTUOSO, VIRTUOSO_SKIP, VirtuosoServer
+
+    if VIRTUOSO is None:
+        pytest.skip(VIRTUOSO_SKIP)
+    server = VirtuosoServer(tmp_path)
+    server.start()
+    try:
+        assert server.graphs() == set() and server.count() == 0
+        listening = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        ports = {
+            int(line.split()[1].split(":")[1], 16): line.split()[1] for line in listening if line.split()[3] == "0A"
+        }
+        for port in (server.sql_port, server.http_port):
+            assert ports[port] == f"0100007F:{port:04X}"  # 127.0.0.1 only
+        pid = server.process.pid
+    finally:
+        server.stop()
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)  # the whole process group is gone
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [("?s a tppo:State", True), ("?s a tppo:NoSuchClass", False)])
+def test_ask_answers_a_boolean_on_every_store(loaded, pattern, expected):
+    """Virtuoso answers an ASK in JSON as a SELECT of one variable (__ASK_RETVAL): read as the boolean it is."""
+    result = loaded.engine().query(f"ASK {{ {pattern} }}")
+    assert isinstance(result, AskResult) and result.boolean is expected
+
+
+@pytest.mark.parametrize(
+    ("option", "says"),
+    [("--store-endpoint", "uploading chunk 1: HTTP"), ("--update-endpoint", "checking the update endpoint: HTTP")],
+)
+def test_a_layout_the_derivation_does_not_fit_is_one_line_and_writes_nothing(store, runner, monkeypatch, option, says):
+    """What a user of another store sees when the derived URLs are wrong: the request and its HTTP error, nothing
+    written (the README's "Load into your store")."""
+    args = ["load", "--endpoint", store.query, "--graph", GRAPH, option, store.base + "/nothing"]
+    result = runner.invoke(main, [*args, *cli_auth(store, monkeypatch)])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert says in result.stderr and "Traceback" not in result.output
+    assert store.graphs() == set()

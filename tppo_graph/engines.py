@@ -204,8 +204,20 @@ def _standard_json(body: bytes) -> bytes:
     return json.dumps({k: v for k, v in document.items() if k in ("head", "results", "boolean")}).encode("utf-8")
 
 
+#: the one variable of Virtuoso 7's JSON answer to an ASK: a SELECT result, one row of 1 for true, none for false
+VIRTUOSO_ASK = "__ASK_RETVAL"
+
+
 def read_answer(body: bytes, media_type: str, what: str, name: str | None, ordered: bool) -> QueryResult:
     """A result from the endpoint's answer, by its media type (any W3C result format, or RDF for graphs)."""
+    result = _read_answer(body, media_type, what, name, ordered)
+    if isinstance(result, SelectResult) and tuple(result.variables) == (VIRTUOSO_ASK,):
+        value = result.rows[0].get(VIRTUOSO_ASK) if result.rows else None
+        return AskResult(value is not None and value.value not in ("0", "false"), query=name, engine="remote")
+    return result
+
+
+def _read_answer(body: bytes, media_type: str, what: str, name: str | None, ordered: bool) -> QueryResult:
     try:
         if media_type == "text/csv":
             return _parse_csv(body, name)

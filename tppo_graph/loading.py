@@ -28,6 +28,7 @@ from .guard import graph_iri
 from .inflight import Abandoned, Requests
 from .namespaces import BASE
 from .resources import GraphFiles, graph_files
+from .results import AskResult
 from .transport import Credentials, Endpoints, Transport, add_params, endpoints_for, safe_url
 
 __all__ = ["DEFAULT_CHUNK", "LoadSummary", "load_into"]
@@ -141,7 +142,12 @@ def _await_switch(
 def _exists(transport: Transport, endpoints: Endpoints, graph: str) -> bool:
     query = f"ASK {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
     answer = transport.query(endpoints.query, query, what="checking the staging graph", accept=_RESULTS_JSON, post=True)
-    return bool(_answer_part(answer.body, "checking the staging graph", "boolean"))
+    from .engines import read_answer  # Virtuoso answers an ASK in JSON as a SELECT: read_answer knows its form
+
+    result = read_answer(answer.body, answer.media_type or _RESULTS_JSON, "checking the staging graph", None, False)
+    if not isinstance(result, AskResult):
+        raise StoreError("checking the staging graph: the store's answer is not the boolean asked for")
+    return result.boolean
 
 
 def _switch_outcome(switched: bool | None, count: int | None, before: int, target: str, staging_graph: str) -> str:
@@ -154,6 +160,29 @@ def _switch_outcome(switched: bool | None, count: int | None, before: int, targe
         f"the new graph once <{staging_graph}> is gone, else its {before:,} triples as before{held}; the staging "
         f"graph is left in place for the switch (drop it with DROP SILENT GRAPH <{staging_graph}> if it stays)"
     )
+
+
+def _fresh() -> str:
+    return f"{STAGING_BASE}{uuid.uuid4()}"
+
+
+def _switch(staging_graph: str, target: str, replace: bool, guarded: bool) -> str:
+    """The one update that switches the staged graph in (``target``: ``GRAPH <iri>`` or ``DEFAULT``).
+
+    Not SILENT: should the staging graph be gone by the time the store runs the switch, the switch fails and
+    changes nothing (a SILENT MOVE of a missing graph empties the target). Virtuoso (``guarded``) runs even a
+    non-SILENT MOVE or ADD of a missing graph as a success (the MOVE emptying the target), but refuses a non-SILENT
+    DROP of a graph that was not created explicitly, and runs one request as one transaction: there the staging
+    graph is created by the load, and the switch ends with its DROP, which undoes the whole switch when it is gone.
+    """
+    if not guarded:
+        return (
+            f"MOVE GRAPH <{staging_graph}> TO {target}"
+            if replace
+            else f"ADD GRAPH <{staging_graph}> TO {target} ; DROP GRAPH <{staging_graph}>"
+        )
+    clear = f"CLEAR SILENT {target} ; " if replace else ""
+    return f"{clear}ADD GRAPH <{staging_graph}> TO {target} ; DROP GRAPH <{staging_graph}>"
 
 
 def _graph_store(files: GraphFiles) -> ox.Store:
@@ -206,7 +235,7 @@ def load_into(
     # ENTAILMENT HOOK (#10): the closure travels with the graph, so that queries against the loaded store see
     # what the embedded engine sees; both come from one store, so their blank nodes are the same nodes
     source = _graph_store(selection)
-    staging_graph = f"{STAGING_BASE}{uuid.uuid4()}" if staging else None
+    staging_graph = _fresh() if staging else None
     upload_graph = staging_graph if staging else graph
     target = f"GRAPH {target_iri}" if target_iri is not None else "DEFAULT"
     shown = str(target_iri) if target_iri is not None else "the default graph"
@@ -230,19 +259,24 @@ def load_into(
         server: list[str] = []
         before = requests.run(lambda: _count(transport, endpoints, graph, server=server), "the first count")
         bulk = bool(server) and server[0].startswith("oxigraph")
+        # Virtuoso, by its Server header or its update URL (a proxy may hide the header): see _switch
+        virtuoso_url = urllib.parse.urlsplit(endpoints.update).path.endswith("/sparql-auth")
+        guarded = (bool(server) and server[0].startswith("virtuoso")) or virtuoso_url
+        # ... and the update endpoint (queries may be open where updates are not): the staging graph is created
+        # (explicitly, as the switch's last DROP needs on Virtuoso), or a no-op without one
+        probe = f"CREATE GRAPH <{staging_graph}>" if staging_graph else f"DROP SILENT GRAPH <{_fresh()}>"
+        requests.run(lambda: _update(transport, endpoints, probe, "checking the update endpoint"), "the check")
         if not staging and replace:
             phase = "upload"
             clear = f"DROP SILENT {target}" if graph else "CLEAR DEFAULT"
             requests.run(lambda: _update(transport, endpoints, clear, "clearing the target"), "the clear")
             before = 0
         url = _upload_url(endpoints, upload_graph, bulk)
-        for chunk in chunk_triples(source, chunk_size):
+        # blank nodes skolemised (stable IRIs, see chunking): a second load of the same graph adds nothing
+        for chunk in chunk_triples(source, chunk_size, skolem=True):
             lines = [str(t) for t in chunk]  # N-Triples terms; with " .\n" each is an N-Triples line
             payload = (" .\n".join(lines) + " .\n").encode("utf-8")
-            for triple, line in zip(chunk, lines, strict=True):
-                # A store renames blank nodes per request, so a blank-node triple is distinct per chunk.
-                bnode = isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
-                seen.add(hash((chunks, line)) if bnode else hash(line))
+            seen.update(map(hash, lines))
             phase = "upload"
             what = f"uploading chunk {chunks + 1}"
             requests.run(
@@ -263,13 +297,7 @@ def load_into(
                     f"the store holds {staged} triples in the staging graph but {len(seen)} distinct triples were "
                     "sent; the target graph was not changed"
                 )
-            # Not SILENT: should the staging graph be gone by the time the store runs the switch, the switch fails
-            # and changes nothing (a SILENT MOVE of a missing graph empties the target).
-            switch = (
-                f"MOVE GRAPH <{staging_graph}> TO {target}"
-                if replace
-                else f"ADD GRAPH <{staging_graph}> TO {target} ; DROP GRAPH <{staging_graph}>"
-            )
+            switch = _switch(staging_graph, target, replace, guarded)
             phase = "switch"
             requests.run(lambda: _update(transport, endpoints, switch, "switching the staged graph in"), "the switch")
             phase = "after"

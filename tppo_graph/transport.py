@@ -10,6 +10,9 @@
   included, :meth:`Transport.redact`), where URLs are shown without credentials or query string
   (:func:`safe_url`), where the time limit bounds the whole request, and where credentials are kept from a
   redirect to another origin. :meth:`Transport.query` sends only what pyoxigraph's parser reads as a query.
+- Credentials go as HTTP basic auth with every request to the origin they were given for, and as HTTP digest
+  auth where that origin challenges for it (Virtuoso's ``-auth`` endpoints): after one challenge, later requests
+  to the origin answer it at once (no body is sent twice). Neither kind is ever sent to another origin.
 - URLs with a user name or password in them are refused (:func:`check_url`): credentials have their own options.
 """
 
@@ -21,6 +24,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -52,7 +56,8 @@ POST_THRESHOLD = 1800
 
 @dataclass(frozen=True)
 class Credentials:
-    """HTTP basic-auth credentials; the password never appears in ``repr``, output, logs or errors."""
+    """HTTP credentials (basic auth, or digest where the server asks for it); the password never appears in
+    ``repr``, output, logs or errors."""
 
     user: str
     password: str = field(repr=False)
@@ -104,9 +109,11 @@ def check_url(url: str, option: str = "endpoint") -> urllib.parse.SplitResult:
 
 
 def endpoints_for(endpoint: str, update: str | None = None, store: str | None = None) -> Endpoints:
-    """Derive update and Graph Store URLs from a query URL, for Oxigraph's and Fuseki's usual layouts.
+    """Derive update and Graph Store URLs from a query URL, for Oxigraph's, Virtuoso's and Fuseki's usual layouts.
 
     ``http://host:7878`` or ``.../query`` (Oxigraph): ``/query``, ``/update``, ``/store``;
+    ``http://host:8890/sparql`` or ``/sparql-auth`` (Virtuoso, no dataset in the path): queries ``/sparql``,
+    updates ``/sparql-auth`` and the Graph Store ``/sparql-graph-crud-auth`` (both behind digest auth);
     ``.../ds/sparql`` or ``.../ds/query`` on Fuseki (``/ds/update``, ``/ds/data``) when the path has a dataset.
     A query string (an API key, say) is kept on every derived URL. Explicit ``update`` and ``store`` URLs win.
     """
@@ -121,6 +128,8 @@ def endpoints_for(endpoint: str, update: str | None = None, store: str | None = 
 
     if path in ("", "/query"):  # Oxigraph
         derived = Endpoints(url("/query"), url("/update"), url("/store"))
+    elif path in ("/sparql", "/sparql-auth"):  # Virtuoso: one endpoint per server, no dataset
+        derived = Endpoints(url(path), url("/sparql-auth"), url("/sparql-graph-crud-auth"))
     elif path.endswith(("/sparql", "/query")):  # Fuseki: /dataset/sparql
         dataset = path.rsplit("/", 1)[0]
         derived = Endpoints(url(path), url(f"{dataset}/update"), url(f"{dataset}/data"))
@@ -188,6 +197,68 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         return new
 
 
+class _Digest(urllib.request.HTTPDigestAuthHandler):
+    """HTTP digest auth with one set of credentials, for the origins :meth:`allow` was given only.
+
+    A redirect to another origin finds no password (urllib's password manager matches scheme, host and port), so
+    it is answered without credentials. A challenge is kept per origin, and later requests there answer it at
+    once (a large upload is not sent first to be refused; a load's first update meets the challenge). A digest that the server refuses once, when it
+    does not say the nonce was stale, is wrong credentials: no retry, the 401 is the answer. A 401 without any
+    challenge to the basic credentials sent unasked (Virtuoso's answer) is asked once more without them, to learn
+    the scheme the server wants.
+    """
+
+    def __init__(self, credentials: Credentials) -> None:
+        self.manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        super().__init__(self.manager)
+        self.credentials = credentials
+        self.challenges: dict[tuple[str, str, int | None], dict[str, str]] = {}
+        self.preemptive: weakref.WeakSet[urllib.request.Request] = weakref.WeakSet()
+        self.bare: weakref.WeakSet[urllib.request.Request] = weakref.WeakSet()
+        self.answered: weakref.WeakSet[urllib.request.Request] = weakref.WeakSet()  # answering a fresh challenge
+
+    def allow(self, url: str) -> None:
+        scheme, host, port = _origin(url)
+        self.manager.add_password(None, f"{scheme}://{host}:{port}/", self.credentials.user, self.credentials.password)
+
+    def _key(self, req: urllib.request.Request) -> tuple[str, str, int | None]:
+        return _origin(req.full_url)
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        challenge = self.challenges.get(self._key(req))
+        if challenge is not None and req not in self.answered:
+            answer = self.get_authorization(req, challenge)
+            if answer:
+                req.add_unredirected_header("Authorization", f"Digest {answer}")
+                self.preemptive.add(req)
+        return req
+
+    https_request = http_request
+
+    def http_error_401(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any) -> Any:
+        sent = req.get_header("Authorization") or ""
+        if not headers.get("WWW-Authenticate") and sent.startswith("Basic ") and req not in self.bare:
+            fp.read()
+            fp.close()
+            req.remove_header("Authorization")
+            self.bare.add(req)
+            return self.parent.open(req, timeout=req.timeout)
+        return super().http_error_401(req, fp, code, msg, headers)
+
+    def retry_http_digest_auth(self, req: urllib.request.Request, auth: str) -> Any:
+        challenge = urllib.request.parse_keqv_list(
+            [part for part in urllib.request.parse_http_list(auth.split(" ", 1)[1]) if part]
+        )
+        sent = req.get_header("Authorization") or ""
+        stale = challenge.get("stale", "false").lower() == "true"
+        if sent.startswith("Digest ") and req not in self.preemptive and not stale:
+            return None  # the server refused the credentials themselves
+        self.preemptive.discard(req)
+        self.answered.add(req)
+        self.challenges[self._key(req)] = challenge
+        return super().retry_http_digest_auth(req, auth)
+
+
 _OPENER = urllib.request.build_opener(_Redirects)
 
 
@@ -200,6 +271,8 @@ class Transport:
 
         self.credentials = credentials
         self.timeout = check_timeout(timeout)
+        self._digest = _Digest(credentials) if credentials is not None else None
+        self._opener = _OPENER if self._digest is None else urllib.request.build_opener(_Redirects, self._digest)
         if credentials is not None:
             # every form a server or a library could echo them in; no message of the error family shows them
             user, password = credentials.user, credentials.password
@@ -220,14 +293,16 @@ class Transport:
         from .inflight import Overdue, bounded
 
         url = request.full_url
-        if self.credentials is not None:
-            # unredirected: never sent on to another origin by a redirect (see _Redirects)
+        if self.credentials is not None and self._digest is not None:
+            # unredirected: never sent on to another origin by a redirect (see _Redirects); digest likewise only
+            # answers challenges from the origins this process was asked to send to
             request.add_unredirected_header("Authorization", self.credentials.header())
+            self._digest.allow(url)
         start = time.perf_counter()
 
         def call() -> Response:
             # the socket timeout bounds each read; bounded() bounds the whole request
-            with _OPENER.open(request, timeout=self.timeout) as answer:
+            with self._opener.open(request, timeout=self.timeout) as answer:
                 body = bytes(answer.read())
                 media_type = (answer.headers.get("Content-Type") or "").split(";")[0].strip().lower()
                 return Response(body, media_type, (answer.headers.get("Server") or "").lower())
