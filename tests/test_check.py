@@ -41,14 +41,16 @@ tpd:XAA a tppo:State ; rdfs:label "Negara uji XAA"@id , "Test state XAA"@en ;
     dcterms:description "Negara fiktif."@id , "A fictional state."@en ;
     dcterms:source tpd:src-test-record ; tppo:verificationStatus tpv:verified .
 tpd:src-test-record a tppo:Source ; dcterms:title "Test record"@en ; dcterms:publisher "Test publisher" ;
-    dcterms:issued "2023-01-04"^^xsd:date ; tppo:sourceKind tpv:government ;
+    dcterms:issued "2023-01-04"^^xsd:date ;
+    tppo:dateEarliest "2023-01-04"^^xsd:date ; tppo:dateLatest "2023-01-04"^^xsd:date ; tppo:sourceKind tpv:government ;
     schema:url "https://example.org/test-record"^^xsd:anyURI .
 """
 )
 #: a verified fact whose only source is a re-post (tests/test_qc_queries.py, test_qc_findings_follow_the_data)
 ON_A_REPOST = """
 tpd:src-test-repost a tppo:Source ; dcterms:title "A re-post"@en ; dcterms:publisher "A blog" ;
-    dcterms:issued "2023-01-05"^^xsd:date ; tppo:sourceKind tpv:re-post ;
+    dcterms:issued "2023-01-05"^^xsd:date ;
+    tppo:dateEarliest "2023-01-05"^^xsd:date ; tppo:dateLatest "2023-01-05"^^xsd:date ; tppo:sourceKind tpv:re-post ;
     schema:url "https://example.org/re-post"^^xsd:anyURI .
 tpd:test-body a tppo:GovernmentBody ; rdfs:label "Badan uji"@id , "Test body"@en ;
     dcterms:description "Badan fiktif."@id , "A fictional body."@en ;

@@ -105,6 +105,9 @@ COMUNICA_TOO_SLOW = {
 COMUNICA_CRASHES = {
     "iom-legal-basis-by-state",
     "obstacles-hindrances-and-recommendations",
+    # answered in full 3 times of 3 on a fresh Comunica by hand, but cut off mid-stream twice running (asked again
+    # after the restart) in the suite, after the queries before it: the same dying worker, not yet reduced
+    "qc-weak-sources",
 }
 
 

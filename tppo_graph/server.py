@@ -49,6 +49,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 def refuse_port_in_use(host: str, port: int) -> None:
     """A port something already listens on (another ``serve``): refused before anything is announced, or the
     readiness probe would be answered by the other server."""
+    if not 0 <= port <= 65535:
+        raise InvalidOption("port", "port", f"{port} is not a TCP port")
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port in TIME_WAIT is free to take
         try:
