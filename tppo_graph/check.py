@@ -21,6 +21,7 @@ from .catalogue import LANGUAGES, SavedQuery, list_queries
 from .engines import Engine, LocalEngine, RemoteEngine, connect
 from .errors import EXIT_FINDINGS, EXIT_OK, InvalidOption, QueryDefinitionError
 from .namespaces import compact
+from .render import display_term
 from .results import SelectResult, Term
 from .tables import natural_key
 
@@ -151,18 +152,6 @@ def _local(iri: str) -> str:
     return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _shown(term: Term, labels: Mapping[str, str]) -> str:
-    """A value as a reader sees it: an IRI by its label, a list of IRIs (GROUP_CONCAT) by theirs."""
-    if isinstance(term, ox.NamedNode):
-        return labels.get(term.value) or compact(term.value)
-    if isinstance(term, ox.BlankNode):
-        return "_:" + term.value
-    tokens = term.value.split()
-    if tokens and all(t.startswith(("http://", "https://")) for t in tokens):
-        return ", ".join(labels.get(t) or compact(t) for t in tokens)
-    return " ".join(tokens)
-
-
 def _iris(term: Term | None) -> list[str]:
     if isinstance(term, ox.NamedNode):
         return [term.value]
@@ -178,7 +167,7 @@ def _built(columns: Sequence[tuple[str, Term]], labels: Mapping[str, str]) -> st
     parts, seen = [], set()
     for name, term in columns:
         iris = _iris(term) if isinstance(term, ox.Literal) else []
-        items = [labels.get(i) or compact(i) for i in iris] if iris else [_shown(term, labels)]
+        items = [labels.get(i) or compact(i) for i in iris] if iris else [display_term(term, labels)]
         fresh = [item for item in items if item and item not in seen]
         if name != "message" and fresh:
             seen.update(fresh)

@@ -7,7 +7,7 @@ writes it out.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .namespaces import DATASET, compact
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # only types: keep the verbs' modules (and what they import) 
 
 __all__ = [
     "RESULT_FORMATS",
+    "display_term",
     "printable",
     "render_csv",
     "render_export",
@@ -106,7 +107,8 @@ def render_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _display(term: Term | None, labels: dict[str, str]) -> str:
+def display_term(term: Term | None, labels: Mapping[str, str]) -> str:
+    """A value as a reader sees it: an IRI by its label, a list of IRIs (GROUP_CONCAT) by theirs."""
     import pyoxigraph as ox
 
     if term is None:
@@ -123,7 +125,7 @@ def _display(term: Term | None, labels: dict[str, str]) -> str:
 
 
 def _display_rows(result: SelectResult, labels: dict[str, str]) -> list[list[str]]:
-    return [[_display(row.get(v), labels) for v in result.variables] for row in result.rows]
+    return [[display_term(row.get(v), labels) for v in result.variables] for row in result.rows]
 
 
 def _people_rows(result: SelectResult, labels: dict[str, str], order_by: Sequence[tuple[str, bool]]) -> list[list[str]]:
