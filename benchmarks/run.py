@@ -766,7 +766,7 @@ def write_remeasured(args: argparse.Namespace, rows: list[Row]) -> None:
             peak = f"{ours['peak_mib']:.0f}" if first and ours["peak_mib"] else ""
             base_peak = f"{base['peak_mib']:.0f}" if base["peak_mib"] else "-"
             cells = [
-                r["date"] if first else "",
+                f"{r['date']} ({r['runs']} runs)" if first else "",
                 r["size"] if first else "",
                 f"{r['triples']:,}",
                 r["operation"] if first else "",
