@@ -48,7 +48,9 @@ def main() -> int:
     from tppo_graph.resources import bundled_root
 
     root = bundled_root()
-    cli = shutil.which("tppo-graph")
+    # The entry point of the Python running this script: a bare `tppo-graph` on PATH may be another install
+    # (or a pyenv shim, a shell script that would be timed too).
+    cli = shutil.which("tppo-graph", path=str(Path(sys.executable).parent))
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "bare pyoxigraph process (parse + query + CSV)": [sys.executable, "-c", BARE_PYOXIGRAPH, str(root), HEADLINE],

@@ -92,9 +92,15 @@ def _choices(allowed: Sequence[str], limit: int = 12) -> str:
     return ", ".join(shown) + more
 
 
-def _parse_iri(where: str, param: QueryParam, raw: str, engine: Engine | None) -> ox.NamedNode:
+def _parse_iri(
+    where: str, param: QueryParam, raw: str, engine: Engine | None, seen: dict[tuple[str | None, str | None], list[str]]
+) -> ox.NamedNode:
     iri = expand_curie(raw)
-    allowed = allowed_values(engine, param) if engine is not None and (param.scheme or param.cls) else None
+    allowed = None
+    if engine is not None and (param.scheme or param.cls):
+        # parameters of one scheme or class (state_a, state_b) share one read of the graph
+        key = (param.scheme, param.cls)
+        allowed = seen[key] if key in seen else seen.setdefault(key, allowed_values(engine, param))
     if iri is None and allowed is not None:
         # a bare local name ('repatriation', 'IDN') is accepted when it picks out exactly one allowed value
         matches = [a for a in allowed if re.split(r"[/#]", a)[-1].lower() == raw.lower()]
@@ -110,8 +116,19 @@ def _parse_iri(where: str, param: QueryParam, raw: str, engine: Engine | None) -
         raise UsageError(f"{where}: {raw!r} is not a valid IRI ({' '.join(str(exc).split())})") from None
 
 
-def parse_value(query: SavedQuery, param: QueryParam, raw: str, engine: Engine | None) -> ox.NamedNode | ox.Literal:
-    """One value of ``param`` parsed into its RDF term (checked against the graph of ``engine`` when given)."""
+def parse_value(
+    query: SavedQuery,
+    param: QueryParam,
+    raw: str,
+    engine: Engine | None,
+    *,
+    seen: dict[tuple[str | None, str | None], list[str]] | None = None,
+) -> ox.NamedNode | ox.Literal:
+    """One value of ``param`` parsed into its RDF term (checked against the graph of ``engine`` when given).
+
+    ``seen`` keeps the allowed values already read from the graph, by scheme and class, across the parameters of
+    one call.
+    """
     where = f"parameter '{param.name}' of query '{query.name}'"
     try:
         raw.encode("utf-8")
@@ -122,7 +139,7 @@ def parse_value(query: SavedQuery, param: QueryParam, raw: str, engine: Engine |
             raise UsageError(f"{where}: {raw!r} is not allowed (allowed: {', '.join(param.values)})")
         return ox.Literal(raw)
     if param.type in ("iri", "enumeration"):
-        return _parse_iri(where, param, raw, engine)
+        return _parse_iri(where, param, raw, engine, {} if seen is None else seen)
     if param.type == "string":
         return ox.Literal(raw)
     if param.type == "lang-string":
@@ -170,6 +187,7 @@ def bind_params(
             listing = ", ".join(sorted(known)) or "none"
             raise UsageError(f"query '{query.name}': unknown parameter '{name}' (parameters: {listing})")
     bound: dict[str, ox.NamedNode | ox.Literal] = {}
+    seen: dict[tuple[str | None, str | None], list[str]] = {}
     for param in query.params:
         raw = given.get(param.name)
         if raw is None and param.type == "language" and language is not None:
@@ -180,7 +198,7 @@ def bind_params(
             if param.required:
                 raise UsageError(f"query '{query.name}': parameter '{param.name}' is required ({param.description})")
             continue  # left unbound: the query answers for every value
-        bound[param.name] = parse_value(query, param, str(raw), engine)
+        bound[param.name] = parse_value(query, param, str(raw), engine, seen=seen)
     return bound
 
 
