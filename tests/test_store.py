@@ -107,11 +107,20 @@ VIRTUOSO_WRONG = {
     "not xsd:boolean true and false",
 }
 
+#: saved queries Virtuoso answered wrongly on some full-suite runs only; not strict, since most runs agree
+VIRTUOSO_INTERMITTENT = {
+    "iom-activities-by-function": "on 2 of 3 full-suite runs on 2026-12-01 (CI among them) Virtuoso 7.2.5 left out the "
+    "rows of one activity's partners on the first query after the load; never alone: 80 of 80 runs of the query on "
+    "a fresh Virtuoso right after the same load gave all 64 rows, idle and with both cores busy",
+}
+
 
 @pytest.mark.parametrize("name", [q.name for q in list_queries()])
 def test_saved_queries_agree_with_the_embedded_engine(name, loaded, local, request):
     if loaded.server.name == "virtuoso" and name in VIRTUOSO_WRONG:
         request.applymarker(pytest.mark.xfail(strict=True, reason=VIRTUOSO_WRONG[name]))
+    if loaded.server.name == "virtuoso" and name in VIRTUOSO_INTERMITTENT:
+        request.applymarker(pytest.mark.xfail(strict=False, reason=VIRTUOSO_INTERMITTENT[name]))
     query = get_query(name)
     bindings = bind_params(query, example_params(query), local)
     embedded = local.query(query.body, bindings)
