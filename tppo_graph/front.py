@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidOption
+from .server import Endpoints
 
 __all__ = ["Front", "serve_front", "vendor_dir", "workbench_page"]
 
@@ -165,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _route
 
 
-class Front:
+class Front(Endpoints):
     """The public server: our page, the site and the endpoint on one port, in front of an Oxigraph server."""
 
     def __init__(self, upstream: Any, httpd: ThreadingHTTPServer, site: _SiteState, owns_site: bool) -> None:
@@ -183,14 +184,6 @@ class Front:
         host, port = self.httpd.server_address[:2]
         shown = host.decode() if isinstance(host, bytes) else str(host)
         return f"http://{shown}:{port}"
-
-    @property
-    def query_endpoint(self) -> str:
-        return f"{self.base}/query"
-
-    @property
-    def query_page(self) -> str:
-        return f"{self.base}/"
 
     @property
     def site_page(self) -> str | None:

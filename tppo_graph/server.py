@@ -91,8 +91,27 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes] | None = None, t
     raise StoreError(f"the Oxigraph server did not answer at {url} within {timeout:g} s")
 
 
+class Endpoints:
+    """The URLs a running server answers on, all derived from its :attr:`base` (``http://host:port``), so that
+    the Oxigraph server and the front page in front of it name them alike."""
+
+    @property
+    def base(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def query_endpoint(self) -> str:
+        """The SPARQL query URL."""
+        return f"{self.base}/query"
+
+    @property
+    def query_page(self) -> str:
+        """The web page with a query form."""
+        return f"{self.base}/"
+
+
 @dataclass
-class Server:
+class Server(Endpoints):
     """A running Oxigraph server. Use as a context manager, or call :meth:`stop`."""
 
     process: subprocess.Popen[bytes]
@@ -105,16 +124,6 @@ class Server:
     def base(self) -> str:
         """``http://host:port``."""
         return f"http://{self.host}:{self.port}"
-
-    @property
-    def query_endpoint(self) -> str:
-        """The SPARQL query URL."""
-        return f"{self.base}/query"
-
-    @property
-    def query_page(self) -> str:
-        """The web page with a query form."""
-        return f"{self.base}/"
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 10 s) and remove its store unless it was given."""
