@@ -105,6 +105,25 @@ def test_entailed_triples_are_new_facts_only_of_the_three_rules(bundled_store):
     assert count("SELECT (COUNT(*) AS ?n) WHERE { tpv:verified a ?c FILTER(?c != skos:Concept) }", bundled_store) == 0
 
 
+@pytest.mark.parametrize("dataset", [False, True], ids=["default-graph", "named-graphs"])
+def test_materialising_adds_exactly_the_entailed_triples_to_the_same_nodes(dataset):
+    import pyoxigraph as ox
+
+    from tppo_graph.entailment import materialise
+
+    # one asserted graph, copied with its blank-node labels, so that the two closures can be compared triple by triple
+    text = load_store(entailed=False).dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    asserted = {q.triple for q in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)}
+    store = ox.Store()
+    graph = ox.NamedNode("https://w3id.org/tppo/graph/data") if dataset else ox.DefaultGraph()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in asserted)
+    expected = set(entailed_triples(store)) - asserted
+    added = materialise(store, ENTAILED_GRAPH if dataset else None)
+    assert added == len(expected) > 1000
+    assert any(isinstance(t.subject, ox.BlankNode) for t in expected)  # a load would have relabelled these
+    assert {q.triple for q in store} == asserted | expected
+
+
 def _witnessed(ontology: Graph) -> Graph:
     """The ontology with one fresh individual per class of the tppo: namespace."""
     g = Graph()
