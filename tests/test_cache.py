@@ -136,3 +136,32 @@ def test_large_graph_first_query_answers_from_memory_while_the_store_builds(tmp_
     while time.monotonic() < deadline and store._is_held(cache_dir() / f".{built[0].name}.lock"):
         time.sleep(0.1)
     assert len(open_store()) == len(first)  # now read from the store the background process built
+
+
+def test_the_cli_s_background_build_waits_for_the_cli_to_end(tmp_path, monkeypatch):
+    """A CLI process answers its first query of a large graph from memory; the store's build starts once it ends."""
+    import time
+
+    from tppo_graph import store
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("TPPO_GRAPH_CACHE", "auto")
+    script = """
+import sys, time
+from tppo_graph import store
+store.SYNC_BUILD_MAX_BYTES = 0  # treat the bundled graph as large
+store.BUILD_AFTER_EXIT = True  # as the CLI sets it
+assert len(store.open_store()) > 0
+time.sleep(3)  # the builder is waiting for this process
+sys.exit(3 if [p for p in store.cache_dir().iterdir() if p.name[:1] != "."] else 0)
+"""
+    done = subprocess.run([sys.executable, "-c", script], timeout=120, check=False)
+    assert done.returncode == 0, "the store was built while the process that answered from memory still ran"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not any(p.name[:1] != "." for p in cache_dir().iterdir()):
+        time.sleep(0.1)
+    built = [p for p in cache_dir().iterdir() if p.name[:1] != "."]
+    assert len(built) == 1, "no store was built after the process ended"
+    while time.monotonic() < deadline and store._is_held(cache_dir() / f".{built[0].name}.lock"):
+        time.sleep(0.1)
+    assert not store._is_held(cache_dir() / f".{built[0].name}.lock")

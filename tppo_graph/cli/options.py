@@ -232,6 +232,9 @@ def open_engine(args: argparse.Namespace) -> Engine:
     if getattr(args, "endpoint", None) is None:
         if getattr(args, "graph", None) is not None:
             raise UsageError("--graph: only with --endpoint (a remote store's named graph)")
+        from .. import store
+
+        store.BUILD_AFTER_EXIT = True  # one command, then the process ends: its background build can wait for that
         return connect(
             data_of(args), timeout=getattr(args, "timeout", None), allow_service=getattr(args, "allow_service", False)
         )
