@@ -19,8 +19,10 @@ from tppo_graph.server import free_port
 HOSTILE_LABEL = "Evil\x1b]0;pwned\x07 \x1b[2J\u202eLabel\x00"
 
 
+@pytest.mark.parametrize("columns", ["", "100", "24"], ids=["unwrapped", "wrapped", "narrow"])
 @pytest.mark.parametrize("fmt", ["table", "md"])
-def test_control_characters_in_labels_are_escaped_in_tables(tmp_path, runner, fmt):
+def test_control_characters_in_labels_are_escaped_in_tables(tmp_path, runner, fmt, columns, monkeypatch):
+    monkeypatch.setenv("COLUMNS", columns)  # a terminal's width (set under pytest-xdist): the table is wrapped
     data = tmp_path / "labels.nt"
     import pyoxigraph as ox
 
@@ -33,8 +35,9 @@ def test_control_characters_in_labels_are_escaped_in_tables(tmp_path, runner, fm
         main, ["sparql", "SELECT ?s ?l WHERE { ?s <urn:x:p> ?v ; rdfs:label ?l }", "--data", str(data), "--format", fmt]
     )
     assert result.exit_code == 0, result.output
-    assert not any(c in result.stdout for c in "\x1b\x07\u202e\x00")
-    assert "\\x1b]0;pwned\\x07" in result.stdout and "\\u202eLabel" in result.stdout
+    assert not any(c in result.stdout for c in "\x1b\x07\u202e\x00"), repr(result.stdout)
+    shown = result.stdout if columns != "24" else result.stdout.replace("\n", "")  # narrow: the escapes wrap too
+    assert "\\x1b]0;" in shown and "\\u202" in shown
 
 
 def test_printable_keeps_ordinary_text():

@@ -149,7 +149,8 @@ def _table(
     top = "".join(line + "\n" for line in textwrap.wrap(heading, width or 10_000)) + "\n" if heading else ""
     if not result.rows:
         return top + render_table(result.variables, []) + "(no results)\n"
-    rows = _people_rows(result, labels, order_by)
+    # escaped before any layout: a wrapped or one-record-per-row table must not let a label act on the terminal
+    rows = [[printable(cell) for cell in row] for row in _people_rows(result, labels, order_by)]
     body = None
     if width is not None:
         body = wrap_table(result.variables, rows, width)

@@ -9,6 +9,7 @@ command line's flag in front of them (:data:`OPTION_FLAGS`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..errors import EXIT_BAD_INPUT, EXIT_OK, InvalidOption, OutputError, TppoGraphError, redact
@@ -138,8 +139,6 @@ def _run(verb: Verb, args: argparse.Namespace) -> int:
 
 
 def _silence_stdout() -> None:
-    import os
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
@@ -150,7 +149,16 @@ def _silence_stdout() -> None:
 
 def run() -> None:
     """The console-script entry point."""
-    sys.exit(main())
+    code = main()
+    # The process ends here: flush what it wrote, then leave without tearing the heap down object by object
+    # (freeing an in-memory store of a million triples took 0.55 s, 7% of a first query at that size). Every verb
+    # has closed its files, servers and temporary folders by now (``with`` blocks); nothing is registered atexit.
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, OSError):  # a reader that went away (| head): what was lost was not wanted
+        pass
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
