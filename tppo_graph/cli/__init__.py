@@ -149,6 +149,9 @@ def _silence_stdout() -> None:
 
 def run() -> None:
     """The console-script entry point."""
+    from . import options
+
+    options.ONE_SHOT = True
     code = main()
     # The process ends here: flush what it wrote, then leave without tearing the heap down object by object
     # (freeing an in-memory store of a million triples took 0.55 s, 7% of a first query at that size). Every verb

@@ -226,15 +226,21 @@ def credentials_of(args: argparse.Namespace) -> Credentials | None:
     return Credentials(args.user, password)
 
 
+#: set by the console script (:func:`tppo_graph.cli.run`), whose process ends after one command; not by
+#: :func:`tppo_graph.cli.main` called from a longer-lived process (a test, a notebook)
+ONE_SHOT = False
+
+
 def open_engine(args: argparse.Namespace) -> Engine:
     from ..engines import connect
 
     if getattr(args, "endpoint", None) is None:
         if getattr(args, "graph", None) is not None:
             raise UsageError("--graph: only with --endpoint (a remote store's named graph)")
-        from .. import store
+        if ONE_SHOT:  # one command, then the process ends: its background build can wait for that
+            from .. import store
 
-        store.BUILD_AFTER_EXIT = True  # one command, then the process ends: its background build can wait for that
+            store.BUILD_AFTER_EXIT = True
         return connect(
             data_of(args), timeout=getattr(args, "timeout", None), allow_service=getattr(args, "allow_service", False)
         )
