@@ -9,7 +9,10 @@ A cache that cannot lie:
 - **Keyed on content.** The key holds a cryptographic hash of each file's bytes (BLAKE2b-256 up to 8 MB of input,
   SHA-256 above), with its RDF format, in order, and the versions of pyoxigraph and of the entailment rules; the
   store's folder is named by a hash of the key. A file rewritten with the same size and modification time
-  (``cp -p``, ``rsync -t``, a checkout) gets a new store. Hashing the bundled graph's 1 MB costs about 2 ms a run.
+  (``cp -p``, ``rsync -t``, a checkout) gets a new store. A file's digest is remembered with
+  its device, inode, size, modification and status-change times (``.digests.json``), and reused while all five
+  are unchanged and older than two seconds: the status-change time cannot be set back, so a rewrite always shows,
+  and a million triples are not hashed again on every run (0.3 s).
 - **Published whole.** A store is built in a private ``.building-*`` folder and published by one rename, under an
   exclusive lock (``fcntl.flock`` on ``.NAME.lock``; the kernel releases it when its holder dies), so that
   concurrent builders wait for the first and reuse its store. Leftovers of killed builds are removed by the next
@@ -27,6 +30,7 @@ unusable cache an error.
 from __future__ import annotations
 
 import os
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -110,9 +114,70 @@ def cache_key(files: GraphFiles) -> str:
     # the entailment rules are part of what a store holds: a new rule set must not reuse an old store
     lines = [f"pyoxigraph {getattr(ox, '__version__', '?')}", f"entailment {ENTAILMENT_VERSION}"]
     algorithm = "blake2b" if sum(p.stat().st_size for p in files.graph) <= _SMALL_INPUT else "sha256"
+    known = _known_digests()
+    remembered = dict(known)
     for path in files.graph:
-        lines.append(f"{_digest(path, algorithm)}\t{rdf_format_name(path)}")
+        lines.append(f"{_remembered_digest(path, algorithm, remembered)}\t{rdf_format_name(path)}")
+    if remembered != known:
+        if len(remembered) > 1000:  # files of selections long gone: keep this selection's
+            current = {str(p.resolve()) for p in files.graph}
+            remembered = {k: v for k, v in remembered.items() if k in current}
+        _remember_digests(remembered)
     return "\n".join(lines) + "\n"
+
+
+#: a file whose modification or status change is more recent than this is hashed again on every run: a change in
+#: the same clock tick as the remembered one would not show in its times (git's "racily clean" entries)
+_RACY_NS = 2_000_000_000
+_DIGESTS_FILE = ".digests.json"  # a dot file: not a store
+
+
+def _signature(path: Path, algorithm: str) -> list[int | str]:
+    # ctime cannot be set from user space: a file rewritten in place with its old size and mtime restored (cp -p,
+    # rsync -t, touch -r) still gets a new one, and a replaced file a new inode
+    st = path.stat()
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, algorithm]
+
+
+def _remembered_digest(path: Path, algorithm: str, remembered: dict[str, list[int | str]]) -> str:
+    """The digest of ``path``, read from ``remembered`` when the file's identity and times are those it was
+    computed for; else computed and (unless the file changed within :data:`_RACY_NS`) remembered."""
+    name = str(path.resolve())
+    signature = _signature(path, algorithm)
+    entry = remembered.get(name)
+    if entry is not None and entry[:-1] == signature:
+        return str(entry[-1])
+    digest = _digest(path, algorithm)
+    if signature == _signature(path, algorithm):  # not changed while it was read
+        mtime, ctime = int(signature[3]), int(signature[4])
+        if time.time_ns() - max(mtime, ctime) > _RACY_NS:
+            remembered[name] = [*signature, digest]
+        else:
+            remembered.pop(name, None)
+    return digest
+
+
+def _known_digests() -> dict[str, list[int | str]]:
+    """The digests remembered in the cache folder (none when it cannot be read)."""
+    import json
+
+    try:
+        known = json.loads((cache_dir() / _DIGESTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, _NoCache):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def _remember_digests(remembered: dict[str, list[int | str]]) -> None:
+    """Write the remembered digests (whole, by a rename; a cache folder that cannot be written keeps none)."""
+    import json
+
+    with suppress(OSError, _NoCache):
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"{_DIGESTS_FILE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(remembered), encoding="utf-8")
+        tmp.replace(folder / _DIGESTS_FILE)
 
 
 def _mode() -> str:
