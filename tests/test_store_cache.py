@@ -190,19 +190,21 @@ def test_the_cache_folder_default_follows_the_platform(monkeypatch):
 
 
 def test_a_remembered_digest_is_reused_only_while_the_file_is_untouched(tmp_path, monkeypatch):
-    from tppo_graph import store
+    from tppo_graph import digests, store
     from tppo_graph.resources import graph_files
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(store, "_RACY_NS", 0)  # no waiting out the racy window in a test
+    monkeypatch.setattr(digests, "RACY_NS", 0)  # no waiting out the racy window in a test
     data = tmp_path / "d.nt"
     data.write_text('<urn:a> <urn:b> "old" .\n', encoding="utf-8")
     files = graph_files([data])
     reads: list[Path] = []
-    real = store._digest
-    monkeypatch.setattr(store, "_digest", lambda path, algorithm="blake2b": reads.append(path) or real(path, algorithm))
+    real = digests.digest
+    monkeypatch.setattr(
+        digests, "digest", lambda path, algorithm="blake2b": reads.append(path) or real(path, algorithm)
+    )
     first = store.cache_key(files)
-    assert data in reads and (store.cache_dir() / store._DIGESTS_FILE).exists()
+    assert data in reads and (store.cache_dir() / digests.DIGESTS_FILE).exists()
     reads.clear()
     assert store.cache_key(files) == first and data not in reads  # untouched: not read again
     stat = data.stat()
@@ -213,11 +215,11 @@ def test_a_remembered_digest_is_reused_only_while_the_file_is_untouched(tmp_path
 
 
 def test_a_file_changed_within_the_racy_window_is_hashed_every_time(tmp_path, monkeypatch):
-    from tppo_graph import store
+    from tppo_graph import digests, store
     from tppo_graph.resources import graph_files
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     data = tmp_path / "d.nt"
     data.write_text('<urn:a> <urn:b> "x" .\n', encoding="utf-8")  # just now: inside the window
     store.cache_key(graph_files([data]))
-    assert str(data.resolve()) not in store._known_digests()
+    assert str(data.resolve()) not in digests.known_digests(store.cache_dir())

@@ -30,12 +30,10 @@ unusable cache an error.
 from __future__ import annotations
 
 import os
-import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
@@ -76,27 +74,6 @@ def cache_dir() -> Path:
     return base / "stores"
 
 
-#: up to this many bytes of input, files are hashed with BLAKE2b (its module loads in no time); above, with
-#: OpenSSL's SHA-256 (three times faster per byte, but loading OpenSSL costs about 4 ms, a tenth of a cached query)
-_SMALL_INPUT = 8 * 1024 * 1024
-
-
-def _digest(path: Path, algorithm: str = "blake2b") -> str:
-    """A cryptographic hash of a file's bytes: what a cache key is made of (collisions must be out of reach)."""
-    if algorithm == "blake2b":
-        from _blake2 import blake2b  # hashlib's own BLAKE2b, without the OpenSSL that importing hashlib loads
-
-        digest: Any = blake2b(digest_size=32)
-    else:
-        import hashlib
-
-        digest = hashlib.new(algorithm)
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return f"{algorithm}:{digest.hexdigest()}"
-
-
 def _checksum(path: Path) -> str:
     """CRC-32 of a store file: catches accidental damage (any flipped bit, a truncation) at a fifth of SHA-256's
     cost; it is no defence against tampering, but whoever can write the cache folder can write anything there."""
@@ -109,75 +86,18 @@ def _checksum(path: Path) -> str:
 
 def cache_key(files: GraphFiles) -> str:
     """What a cached store must match: each file's content hash and format, in order, and the versions."""
+    from .digests import file_digests
     from .entailment import ENTAILMENT_VERSION
 
+    try:
+        folder: Path | None = cache_dir()
+    except _NoCache:
+        folder = None  # nowhere to remember digests: each file is hashed
     # the entailment rules are part of what a store holds: a new rule set must not reuse an old store
     lines = [f"pyoxigraph {getattr(ox, '__version__', '?')}", f"entailment {ENTAILMENT_VERSION}"]
-    algorithm = "blake2b" if sum(p.stat().st_size for p in files.graph) <= _SMALL_INPUT else "sha256"
-    known = _known_digests()
-    remembered = dict(known)
-    for path in files.graph:
-        lines.append(f"{_remembered_digest(path, algorithm, remembered)}\t{rdf_format_name(path)}")
-    if remembered != known:
-        if len(remembered) > 1000:  # files of selections long gone: keep this selection's
-            current = {str(p.resolve()) for p in files.graph}
-            remembered = {k: v for k, v in remembered.items() if k in current}
-        _remember_digests(remembered)
+    for path, digest in zip(files.graph, file_digests(files.graph, folder), strict=True):
+        lines.append(f"{digest}\t{rdf_format_name(path)}")
     return "\n".join(lines) + "\n"
-
-
-#: a file whose modification or status change is more recent than this is hashed again on every run: a change in
-#: the same clock tick as the remembered one would not show in its times (git's "racily clean" entries)
-_RACY_NS = 2_000_000_000
-_DIGESTS_FILE = ".digests.json"  # a dot file: not a store
-
-
-def _signature(path: Path, algorithm: str) -> list[int | str]:
-    # ctime cannot be set from user space: a file rewritten in place with its old size and mtime restored (cp -p,
-    # rsync -t, touch -r) still gets a new one, and a replaced file a new inode
-    st = path.stat()
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, algorithm]
-
-
-def _remembered_digest(path: Path, algorithm: str, remembered: dict[str, list[int | str]]) -> str:
-    """The digest of ``path``, read from ``remembered`` when the file's identity and times are those it was
-    computed for; else computed and (unless the file changed within :data:`_RACY_NS`) remembered."""
-    name = str(path.resolve())
-    signature = _signature(path, algorithm)
-    entry = remembered.get(name)
-    if entry is not None and entry[:-1] == signature:
-        return str(entry[-1])
-    digest = _digest(path, algorithm)
-    if signature == _signature(path, algorithm):  # not changed while it was read
-        mtime, ctime = int(signature[3]), int(signature[4])
-        if time.time_ns() - max(mtime, ctime) > _RACY_NS:
-            remembered[name] = [*signature, digest]
-        else:
-            remembered.pop(name, None)
-    return digest
-
-
-def _known_digests() -> dict[str, list[int | str]]:
-    """The digests remembered in the cache folder (none when it cannot be read)."""
-    import json
-
-    try:
-        known = json.loads((cache_dir() / _DIGESTS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError, _NoCache):
-        return {}
-    return known if isinstance(known, dict) else {}
-
-
-def _remember_digests(remembered: dict[str, list[int | str]]) -> None:
-    """Write the remembered digests (whole, by a rename; a cache folder that cannot be written keeps none)."""
-    import json
-
-    with suppress(OSError, _NoCache):
-        folder = cache_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f"{_DIGESTS_FILE}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(remembered), encoding="utf-8")
-        tmp.replace(folder / _DIGESTS_FILE)
 
 
 def _mode() -> str:
