@@ -9,14 +9,14 @@ warm-up and is discarded. Reports medians and ratios as a Markdown table.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from measure import env_without_bytecode_block, own_cli
 
 HEADLINE = "palermo-obligations-without-bilateral-mechanism"
 
@@ -48,9 +48,7 @@ def main() -> int:
     from tppo_graph.resources import bundled_root
 
     root = bundled_root()
-    # The entry point of the Python running this script: a bare `tppo-graph` on PATH may be another install
-    # (or a pyenv shim, a shell script that would be timed too).
-    cli = shutil.which("tppo-graph", path=str(Path(sys.executable).parent))
+    cli = own_cli()
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "bare pyoxigraph process (parse + query + CSV)": [sys.executable, "-c", BARE_PYOXIGRAPH, str(root), HEADLINE],
@@ -60,9 +58,7 @@ def main() -> int:
             else [sys.executable, "-m", "tppo_graph", "query", HEADLINE, "--format", "csv"]
         ),
     }
-    # Bytecode caching as on a user's machine: some environments set PYTHONDONTWRITEBYTECODE, which would make
-    # every process recompile the package from source (pip-installed packages ship their .pyc anyway).
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = env_without_bytecode_block()
     times: dict[str, list[float]] = {name: [] for name in commands}
     outputs: dict[str, bytes] = {}
     for round_ in range(args.rounds + 1):

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def own_cli() -> str | None:
+    """The ``tppo-graph`` entry point of the Python running the benchmark (None if it has none): the first one on
+    PATH may be another install, or a pyenv shim, a shell script that would be timed too."""
+    return shutil.which("tppo-graph", path=str(Path(sys.executable).parent))
+
+
+def env_without_bytecode_block() -> dict[str, str]:
+    """The environment with bytecode caching, as on a user's machine: some sandboxes set PYTHONDONTWRITEBYTECODE,
+    which makes every process compile the package from source again (pip-installed packages ship their .pyc)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 @dataclass

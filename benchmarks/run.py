@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from measure import Launcher, run_measured
+from measure import Launcher, env_without_bytecode_block, own_cli, run_measured
 
 HEADLINE = "palermo-obligations-without-bilateral-mechanism"
 RDFLIB_TIMEOUT = 600.0
@@ -125,11 +125,6 @@ class Row:
     ours: Figure
     baselines: list[Figure]
     note: str = ""
-
-
-def env_without_bytecode_block() -> dict[str, str]:
-    # as on a user's machine: some sandboxes set PYTHONDONTWRITEBYTECODE, making every process recompile the package
-    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 #: (baseline label, operation) -> (triples, median seconds or None, why it did not finish)
@@ -586,11 +581,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="tppo-bench-"))
     env = env_without_bytecode_block()
     env["XDG_CACHE_HOME"] = str(work / "cache")
-    # the entry point of the Python running the harness: the first `tppo-graph` on PATH may be another install
-    # (a pyenv shim, a shell script in front of a global one, was timed instead on an unactivated venv)
-    cli = (
-        shutil.which("tppo-graph", path=str(Path(sys.executable).parent)) or shutil.which("tppo-graph") or "tppo-graph"
-    )
+    cli = own_cli() or shutil.which("tppo-graph") or "tppo-graph"
     jena = None if args.smoke else jena_classpath()
     rows: list[Row] = []
     per_query: list[dict[str, object]] = []

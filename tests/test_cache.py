@@ -118,8 +118,23 @@ def test_results_convert_to_a_dataframe(local):
     assert isinstance(frame, pd.DataFrame) and list(frame.columns)[:2] == ["state", "treaty"]
 
 
-def test_large_graph_first_query_answers_from_memory_while_the_store_builds(tmp_path, monkeypatch):
+def _background_store(seconds: float) -> list[Path]:
+    """The stores published in the cache folder once a background build has published one and let go of its lock
+    (waiting at most ``seconds``)."""
     import time
+
+    from tppo_graph import store
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not any(p.name[:1] != "." for p in cache_dir().iterdir()):
+        time.sleep(0.1)
+    built = [p for p in cache_dir().iterdir() if p.name[:1] != "."]
+    while built and time.monotonic() < deadline and store._is_held(cache_dir() / f".{built[0].name}.lock"):
+        time.sleep(0.1)
+    return built
+
+
+def test_large_graph_first_query_answers_from_memory_while_the_store_builds(tmp_path, monkeypatch):
 
     from tppo_graph import store
 
@@ -128,19 +143,13 @@ def test_large_graph_first_query_answers_from_memory_while_the_store_builds(tmp_
     monkeypatch.setattr(store, "SYNC_BUILD_MAX_BYTES", 0)  # treat the bundled graph as large
     first = open_store()
     assert len(first) > 0
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(p.name[:1] != "." for p in cache_dir().iterdir()):
-        time.sleep(0.1)
-    built = [p for p in cache_dir().iterdir() if p.name[:1] != "."]
+    built = _background_store(60)
     assert len(built) == 1, "the detached process did not build the store"
-    while time.monotonic() < deadline and store._is_held(cache_dir() / f".{built[0].name}.lock"):
-        time.sleep(0.1)
     assert len(open_store()) == len(first)  # now read from the store the background process built
 
 
 def test_the_cli_s_background_build_waits_for_the_cli_to_end(tmp_path, monkeypatch):
     """A CLI process answers its first query of a large graph from memory; the store's build starts once it ends."""
-    import time
 
     from tppo_graph import store
 
@@ -157,11 +166,6 @@ sys.exit(3 if [p for p in store.cache_dir().iterdir() if p.name[:1] != "."] else
 """
     done = subprocess.run([sys.executable, "-c", script], timeout=120, check=False)
     assert done.returncode == 0, "the store was built while the process that answered from memory still ran"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and not any(p.name[:1] != "." for p in cache_dir().iterdir()):
-        time.sleep(0.1)
-    built = [p for p in cache_dir().iterdir() if p.name[:1] != "."]
+    built = _background_store(90)
     assert len(built) == 1, "no store was built after the process ended"
-    while time.monotonic() < deadline and store._is_held(cache_dir() / f".{built[0].name}.lock"):
-        time.sleep(0.1)
     assert not store._is_held(cache_dir() / f".{built[0].name}.lock")
