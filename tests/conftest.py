@@ -142,6 +142,14 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     stop(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    from .shacl_runs import summary
+
+    line = summary()
+    if line:
+        terminalreporter.write_line(line)
+
+
 # --------------------------------------------------------------------------------------------- real stores
 
 
