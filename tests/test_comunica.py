@@ -131,12 +131,16 @@ def _parsed(stdout: bytes, ordered: bool) -> QueryResult:
 
 #: Comunica 5.3 bug, reduced to six triples in test_comunica_keeps_every_row_of_a_union_branch_with_a_filter below:
 #: in OPTIONAL { { A } UNION { B FILTER(...) } }, where A and B join the outer rows on different variables, the
-#: filtered branch gives its rows for the first outer row only. The headline query's covers are such a union (each
-#: branch has a FILTER NOT EXISTS), and Comunica drops two of its 14 rows (the mirroring articles of Art. 8(3) and
-#: 8(4), ACTIP Art. 15). A wrong answer on every run: a strict xfail, so that a Comunica that fixes it is noticed.
+#: filtered branch gives its rows for the first outer row only. The headline query's covers are such a union of four
+#: branches, each with a FILTER NOT EXISTS, the first joined on ?obligation, the others on ?provision or ?category:
+#: Comunica answers 12 rows for 14, with none of the 6 covers the last three branches reach (UNTOC through Art. 1(2)
+#: for Art. 10(1) and 10(3), UNTOC Art. 27 for Art. 11(6), ACTIP Art. 15 for Art. 8(1), 8(3), 8(4)), so that four
+#: duties show no cover at all. Measured with comunica-sparql-file over the exported graph (11 s; 4.5 gave no answer
+#: in 300 s). A wrong answer on every run: a strict xfail, so that a Comunica that fixes it is noticed.
 COMUNICA_WRONG = {
-    "palermo-obligations-without-bilateral-mechanism": "Comunica 5.3 drops rows of a filtered UNION branch inside "
-    "OPTIONAL (2 of 14 here; see COMUNICA_WRONG and test_comunica_keeps_every_row_of_a_union_branch_with_a_filter)",
+    "palermo-obligations-without-bilateral-mechanism": "Comunica 5.3 drops the rows of filtered UNION branches inside "
+    "OPTIONAL (12 rows for 14, 6 covers missing; see COMUNICA_WRONG and "
+    "test_comunica_keeps_every_row_of_a_union_branch_with_a_filter)",
 }
 
 
