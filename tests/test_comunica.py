@@ -109,7 +109,7 @@ def comunica(tmp_path_factory) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "NODE_OPTIONS": f"--require {HERE / 'loopback.cjs'}"}
     # http.cjs: comunica-sparql-file-http's service and arguments, with the engine its package ships prebuilt
-    # (3 s to its first answer here, against 10 to 18 s for the script, which compiles that engine twice)
+    # (2.5 s to its first answer here, against 10 to 18 s for the script, which compiles that engine twice)
     process = subprocess.Popen(
         [node, str(HERE / "http.cjs"), str(graph), "-p", str(port), "-t", "120"],
         stdout=subprocess.DEVNULL,
