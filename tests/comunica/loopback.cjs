@@ -1,5 +1,6 @@
 // Preloaded into node (NODE_OPTIONS=--require) by tests/test_comunica.py: every listening socket of the process and
-// of its cluster workers binds to the loopback address only (comunica-sparql-file-http has no --host option).
+// of its cluster workers binds to the loopback address only (Comunica's HTTP service, which http.cjs starts as
+// comunica-sparql-file-http does, has no --host option).
 const net = require("node:net");
 const listen = net.Server.prototype.listen;
 net.Server.prototype.listen = function (...args) {
