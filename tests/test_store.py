@@ -97,7 +97,8 @@ def test_load_then_count_equals_the_bundled_graph(store, bundled_store, route):
     )
     assert summary.triples_sent == summary.triples_staged == summary.triples_in_target == len(bundled_store)
     route = AUTO_ROUTE[store.name] if route == "auto" else route
-    assert summary.route == route and summary.atomic
+    assert summary.route == route
+    assert summary.atomic == (route != "put" or store.name == "oxigraph")  # see VIRTUOSO_PUT
     assert summary.chunks == 1 if route == "put" else summary.chunks > 1
     assert store.count(GRAPH) == len(bundled_store)
     assert store.graphs() == {GRAPH}  # the staging graph is gone
@@ -226,7 +227,9 @@ def test_failed_load_leaves_the_live_graph_unchanged(store, fault, route, reques
         )
     says = "uploading the graph" if route == "put" else "uploading chunk"
     assert says in str(info.value) and "\n" not in str(info.value)
-    assert "was not changed" in str(info.value) or route == "staging"
+    if route == "put":  # what the error says of the target is what the store does
+        promise = "was not changed" if store.name == "oxigraph" else "may be partly written"
+        assert promise in str(info.value), str(info.value)
     assert _graph_state(store) == before  # counted, and asked by a query
     assert store.graphs() == {GRAPH}  # the staging graph was dropped
 

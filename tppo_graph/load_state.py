@@ -19,6 +19,7 @@ from .results import AskResult
 from .transport import Endpoints, Transport
 
 __all__ = [
+    "NOT_ONE_TRANSACTION",
     "SETTLE_TIMEOUT",
     "await_put",
     "await_switch",
@@ -135,11 +136,23 @@ def switch_outcome(switched: bool | None, count: int | None, before: int, target
     )
 
 
-def put_outcome(done: bool | None, count: int | None, before: int, target: str) -> str:
+#: what a failed or lost single request means on a store that does not run it as one transaction
+NOT_ONE_TRANSACTION = (
+    "this store is not known to run a Graph Store request as one transaction (Virtuoso does not), so {target} may "
+    "be partly written; load again with --replace, or by --route staging, which is atomic there"
+)
+
+
+def put_outcome(done: bool | None, count: int | None, before: int, target: str, transactional: bool = True) -> str:
     """What a single-request load whose answer was lost has done: carried out (True) or not known yet (None)."""
     held = f"; it holds {count:,} triples" if count is not None else ""
     if done:
         return f"the load is complete: {target} holds the new graph{held}"
+    if not transactional:
+        return (
+            f"the upload was not answered when the load stopped, and the store may still carry it out{held}; "
+            + NOT_ONE_TRANSACTION.format(target=target)
+        )
     return (
         f"the upload was not answered when the load stopped, and the store may still carry it out: it is one "
         f"transaction, so {target} holds its {before:,} triples as before or the whole new graph, never a part of "
@@ -162,11 +175,13 @@ def interrupted(
     answer: dict[str, Any],
     before: int,
     expected: int,
+    transactional: bool = True,
 ) -> Interrupted:
     """The error for a load stopped by a signal in ``phase``, after whatever clean-up is safe there.
 
     ``answer`` is what the request in flight gave when the interrupt waited for it (empty when abandoned);
-    ``expected`` is the count the target holds once the new graph is in (0 when not known yet).
+    ``expected`` is the count the target holds once the new graph is in (0 when not known yet); ``transactional``
+    whether the store runs the single request of route ``put`` as one transaction.
     """
     name = "SIGTERM" if signum == signal.SIGTERM else "SIGINT" if signum == signal.SIGINT else f"signal {signum}"
     head = f"load interrupted ({name})"
@@ -177,11 +192,11 @@ def interrupted(
     if phase == "put":
         if abandoned:  # the upload is still in flight: look once, send nothing but reads
             done, count = await_put(settle, endpoints, graph, before, expected, 0.0)
-            return Interrupted(signum, f"{head} during the upload: {put_outcome(done, count, before, shown)}")
+            outcome = put_outcome(done, count, before, shown, transactional)
+            return Interrupted(signum, f"{head} during the upload: {outcome}")
         if "error" in answer:  # the store refused the upload: one transaction, so nothing of it was kept
-            return Interrupted(
-                signum, f"{head} during the upload, which failed ({answer['error']}): {shown} was not changed"
-            )
+            kept = f"{shown} was not changed" if transactional else NOT_ONE_TRANSACTION.format(target=shown)
+            return Interrupted(signum, f"{head} during the upload, which failed ({answer['error']}): {kept}")
         count = _count_or_none(settle, endpoints, graph)
         return Interrupted(
             signum, f"{head} during the upload: {put_outcome(True, count, before, shown)}", completed=True

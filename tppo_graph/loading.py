@@ -38,6 +38,7 @@ from .errors import Interrupted, InvalidOption, StoreError, StoreTimeout
 from .guard import graph_iri
 from .inflight import Abandoned, Requests
 from .load_state import (
+    NOT_ONE_TRANSACTION,
     SETTLE_TIMEOUT,
     await_put,
     await_switch,
@@ -209,6 +210,7 @@ def load_into(
     requests = Requests(notice)
     before = 0  # the target's triples before the load, once counted
     phase = "before"  # before | upload | put | switch | after: what a failure or an interrupt can have changed
+    oxigraph = False  # the store is Oxigraph, once its first answer says so
 
     def drop_staging() -> str:
         """Drop the staging graph (nothing is in flight when this is called); say how it went."""
@@ -226,9 +228,10 @@ def load_into(
         # Fail early, before anything is written, if the store cannot be reached or refuses our credentials.
         server: list[str] = []
         before = requests.run(lambda: count_triples(transport, endpoints, graph, server=server), "the first count")
-        bulk = bool(server) and server[0].startswith("oxigraph")
+        # Oxigraph, by its Server header: its bulk loader for the chunked routes, and one transaction per request
+        oxigraph = bool(server) and server[0].startswith("oxigraph")
         if route == "auto":
-            route = "put" if bulk else "staging"
+            route = "put" if oxigraph else "staging"
         if route == "staging":
             staging_graph = _fresh()
         # Virtuoso, by its Server header or its update URL (a proxy may hide the header): see _switch
@@ -267,7 +270,7 @@ def load_into(
                 clear = f"DROP SILENT {target}" if graph else "CLEAR DEFAULT"
                 requests.run(lambda: _update(transport, endpoints, clear, "clearing the target"), "the clear")
                 before = 0
-            url = _upload_url(endpoints, staging_graph if staging_graph else graph, bulk)
+            url = _upload_url(endpoints, staging_graph if staging_graph else graph, oxigraph)
             # blank nodes skolemised (stable IRIs, see chunking): a second load of the same graph adds nothing
             for chunk in chunk_triples(source, chunk_size, skolem=True):
                 lines = [str(t) for t in chunk]  # N-Triples terms; with " .\n" each is an N-Triples line
@@ -324,12 +327,15 @@ def load_into(
             requests.answer,
             before,
             expected(),
+            transactional=oxigraph,  # the single request is one transaction on Oxigraph (tested), on no other store known
         ) from None
     except StoreError as exc:
         if phase == "put":
             if isinstance(exc, StoreTimeout):  # the store may still commit it: watch by reads alone
                 done, count = await_put(settle, endpoints, graph, before, expected(), SETTLE_TIMEOUT)
-                raise StoreError(f"{exc}; {put_outcome(done, count, before, shown)}") from None
+                raise StoreError(f"{exc}; {put_outcome(done, count, before, shown, oxigraph)}") from None
+            if not oxigraph:
+                raise StoreError(f"{exc}; {NOT_ONE_TRANSACTION.format(target=shown)}") from None
             # the store answered: one transaction that failed kept nothing of it
             raise StoreError(f"{exc}; {shown} was not changed (the upload is one transaction)") from None
         if phase == "upload" and staging_graph is not None:
@@ -355,6 +361,6 @@ def load_into(
         triples_in_target=after,
         chunks=chunks,
         seconds=time.perf_counter() - start,
-        atomic=route != "direct",
+        atomic=route == "staging" or (route == "put" and oxigraph),
         route=route,
     )

@@ -354,7 +354,7 @@ def render_load(summary: LoadSummary, fmt: str = "text") -> str:
         return render_json(summary.to_dict())
     target = f"<{summary.graph}>" if summary.graph else "the default graph"
     route = {
-        "put": "route put: one request",
+        "put": "route put: one request" + ("" if summary.atomic else ", not atomic on this store"),
         "staging": f"route staging: {summary.chunks} chunks, then the switch",
         "direct": f"route direct: {summary.chunks} chunks, not atomic",
     }[summary.route]
