@@ -141,10 +141,12 @@ def test_saved_queries_agree_with_the_embedded_engine(name, loaded, local, reque
     query = get_query(name)
     bindings = bind_params(query, example_params(query), local)
     embedded = local.query(query.body, bindings)
+    hangs = loaded.server.name == "virtuoso" and VIRTUOSO_WRONG.get(name, "").startswith(_HANGS)
     try:
-        remote = loaded.engine(timeout=20).query(query.body, bindings)  # a hang is a failure, soon
+        # a hang is a failure, soon; a known one (measured: none within 300 s) is shown in 3 s
+        remote = loaded.engine(timeout=3 if hangs else 20).query(query.body, bindings)
     finally:
-        if VIRTUOSO_WRONG.get(name, "").startswith(_HANGS) and loaded.server.name == "virtuoso":
+        if hangs:
             # the store goes on with a query it cannot plan, holding locks that later tests wait for: restarted
             loaded.server.stop()
             loaded.server.start()
