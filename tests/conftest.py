@@ -136,10 +136,31 @@ def pytest_collection_modifyitems(session, config, items) -> None:
         start()
 
 
-def pytest_sessionfinish(session, exitstatus) -> None:
-    from .shacl_runs import stop
+_SHACL_SUMMARY: list[str] = []  # under xdist: what the workers said of the pySHACL reports
 
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    from .shacl_runs import stop, summary
+
+    line = summary()
+    if line and hasattr(session.config, "workeroutput"):  # an xdist worker: tell the controller
+        session.config.workeroutput["shacl_summary"] = line
     stop(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent with -p no:xdist
+def pytest_testnodedown(node, error) -> None:
+    line = getattr(node, "workeroutput", {}).get("shacl_summary")
+    if line:
+        _SHACL_SUMMARY.append(line)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    from .shacl_runs import summary
+
+    line = summary() or next(iter(_SHACL_SUMMARY), None)
+    if line:
+        terminalreporter.write_line(line)
 
 
 # --------------------------------------------------------------------------------------------- real stores

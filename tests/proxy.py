@@ -184,11 +184,16 @@ class Proxy:
                     time.sleep(faults.hold_seconds)
                 self._answer(status, answer, headers)
 
+            def version_string(self) -> str:
+                # the store's own Server header, passed on as the one Server header: a load tells stores apart by it
+                return getattr(self, "upstream_server", "") or super().version_string()
+
             def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+                self.upstream_server = (headers or {}).get("Server", "")
                 try:
                     self.send_response(status)
                     for key, value in (headers or {}).items():
-                        if value:
+                        if value and key != "Server":
                             self.send_header(key, value)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()

@@ -1,18 +1,28 @@
 """The validation runs shared by the shape tests and the engine-parity tests, computed once per session.
 
 Every case (the bundled graph, the test context, the context plus each negative fixture) is validated with both
-pySHACL (the reference: every fixture, on every run of the suite) and pyshacl-turbo. The runs are independent and
-CPU-bound: a helper process (``python -m tests.shacl_runs``) starts them on a process pool, one worker per core,
-at a lower priority, as soon as the session knows it will need them (``conftest.py``), so that they run while
-the rest of the suite does and while its store tests wait on their servers. The test process itself runs no
-thread for this: it waits for the helper's pickle when the first report is asked for.
+pySHACL (the reference: every fixture) and pyshacl-turbo. The runs are independent and CPU-bound: a helper process
+(``python -m tests.shacl_runs``) starts them on a process pool, one worker per core, at a lower priority, as soon
+as the session knows it will need them (``conftest.py``), so that they run while the rest of the suite does and
+while its store tests wait on their servers. The test process itself runs no thread for this: it waits for the
+helper's pickle when the first report is asked for.
+
+pySHACL's report on a case is recorded in ``tests/pyshacl_reports/`` with the SHA-256 of everything it depends on
+(see :func:`inputs_digest`: the shapes, the case's files, the code that reads them and turns pySHACL's graph into
+a report, and the versions of pySHACL, rdflib and Python). A recorded report is used only while that digest is
+unchanged; any change to an input, or another pySHACL or rdflib, makes the helper run pySHACL on the case again,
+so every fixture is always compared with pySHACL's report on exactly its inputs (about 290 s of CPU saved when
+nothing changed). ``python scripts/update_pyshacl_reports.py`` records the reports anew.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import pickle
+import platform
 import signal
 import subprocess
 import sys
@@ -23,7 +33,8 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 
-from tppo_graph.validation import ValidationReport, validate_graph
+from tppo_graph.resources import graph_files, shape_files
+from tppo_graph.validation import ValidationReport, ValidationResult, validate_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "tests" / "data"
@@ -35,11 +46,81 @@ FIXTURES = sorted(INVALID_DIR.glob("*.ttl"))
 CASES: list[tuple[Path, ...] | None] = [None, CONTEXT, *((*CONTEXT, f) for f in FIXTURES)]
 VALIDATORS = ("pyshacl", "turbo")
 Key = tuple[tuple[Path, ...] | None, str]
+#: pySHACL's recorded reports, one JSON file per case, each with the digest of its inputs
+RECORDED = ROOT / "tests" / "pyshacl_reports"
+#: the code between pySHACL and a report: what reads the files and what turns pySHACL's graph into results
+_CODE = (
+    ROOT / "tppo_graph" / "validation.py",
+    ROOT / "tppo_graph" / "parsing.py",
+    ROOT / "tppo_graph" / "resources.py",
+)
+_DISTRIBUTIONS = ("pyshacl", "rdflib", "owlrl")
+
+
+def case_id(case: tuple[Path, ...] | None) -> str:
+    """The case's name: the bundled graph, the context, or the fixture's file name."""
+    return "bundled-graph" if case is None else "context" if case == CONTEXT else case[-1].stem
+
+
+@cache
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def one(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "absent"
+
+    return ";".join([f"python={platform.python_version()}", *(f"{d}={one(d)}" for d in _DISTRIBUTIONS)])
+
+
+def inputs_digest(case: tuple[Path, ...] | None) -> str:
+    """SHA-256 of everything pySHACL's report on ``case`` depends on: the library versions, the shapes, the
+    ontology and data files read (each by its path from the project root and its bytes), and the code between."""
+    digest = hashlib.sha256(_versions().encode())
+    files = (*shape_files(), *graph_files(list(case) if case is not None else ["bundled"]).graph, *_CODE)
+    for path in files:
+        where = path.resolve()
+        digest.update(f"\n{where.relative_to(ROOT) if where.is_relative_to(ROOT) else where}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def recorded(case: tuple[Path, ...] | None) -> ValidationReport | None:
+    """pySHACL's recorded report on ``case``, if it was recorded from exactly today's inputs; else None."""
+    path = RECORDED / f"{case_id(case)}.json"
+    if not path.exists():
+        return None
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    if saved.get("inputs") != inputs_digest(case):
+        return None
+    report = saved["report"]
+    return ValidationReport(
+        conforms=report["conforms"],
+        results=[ValidationResult(**r) for r in report["results"]],
+        engine=report["engine"],
+        triples=report["triples"],
+        files=[str(ROOT / f) for f in report["files"]],
+    )
+
+
+def record(case: tuple[Path, ...] | None, report: ValidationReport) -> Path:
+    """Write pySHACL's report on ``case`` with the digest of its inputs (paths relative to the project root)."""
+    assert report.engine == "pyshacl"
+    data = report.to_dict()
+    data["files"] = [str(Path(f).resolve().relative_to(ROOT)) for f in report.files]
+    RECORDED.mkdir(exist_ok=True)
+    path = RECORDED / f"{case_id(case)}.json"
+    text = json.dumps({"inputs": inputs_digest(case), "report": data}, indent=1, ensure_ascii=False, sort_keys=True)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
 
 _helper: tuple[subprocess.Popen[bytes] | None, Path] | None = None
 
 
-def _validate(job: Key) -> ValidationReport:
+def validate_job(job: Key) -> ValidationReport:
     files, validator = job
     return validate_graph(list(files) if files is not None else None, validator=validator)
 
@@ -113,10 +194,18 @@ def _all() -> dict[Key, ValidationReport]:
     return reports
 
 
+def summary() -> str | None:
+    """What the helper took from the recorded reports and what it ran live, once it has finished."""
+    if _helper is None:
+        return None
+    path = _helper[1].parent / "summary"
+    return path.read_text() if path.exists() else None
+
+
 def run(files: tuple[Path, ...] | None, validator: str) -> ValidationReport:
     """``validate_graph`` of the ontology plus ``files`` (None: the bundled graph) with one validator."""
     known = _all()
-    return known[files, validator] if (files, validator) in known else _validate((files, validator))
+    return known[files, validator] if (files, validator) in known else validate_job((files, validator))
 
 
 def reference(files: tuple[Path, ...] | None) -> ValidationReport:
@@ -124,7 +213,7 @@ def reference(files: tuple[Path, ...] | None) -> ValidationReport:
     return run(files, "pyshacl")
 
 
-def _worker_setup() -> None:
+def worker_setup() -> None:
     """Make each pool worker's pySHACL runs cheaper without changing what they compute.
 
     pySHACL's fixed cost per run (about 1.5 s of a run on a fixture) is mostly work that does not depend on the data:
@@ -170,10 +259,20 @@ def _main(out: Path, parent: int | None = None) -> int:
     os.nice(3)
     if parent is not None:
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    jobs: list[Key] = [(case, validator) for case in CASES for validator in VALIDATORS]
+    reports: dict[Key, ValidationReport] = {}
+    for case in CASES:  # pySHACL's report, where it was recorded from exactly these inputs
+        known = recorded(case)
+        if known is not None:
+            reports[case, "pyshacl"] = known
+    jobs: list[Key] = [(c, v) for c in CASES for v in VALIDATORS if (c, v) not in reports]
     workers = max(1, min(len(os.sched_getaffinity(0)), 4))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup) as pool:
-        reports = dict(zip(jobs, pool.map(_validate, jobs, chunksize=4), strict=True))
+    with ProcessPoolExecutor(max_workers=workers, initializer=worker_setup) as pool:
+        reports.update(zip(jobs, pool.map(validate_job, jobs, chunksize=4), strict=True))
+    live = sum(1 for _, v in jobs if v == "pyshacl")
+    (out.parent / "summary").write_text(
+        f"pySHACL reports: {len(CASES) - live} recorded for today's inputs (tests/pyshacl_reports), {live} run live"
+        + ("; record them with scripts/update_pyshacl_reports.py" if live else "")
+    )
     tmp = out.with_suffix(".tmp")
     tmp.write_bytes(pickle.dumps(reports))
     tmp.replace(out)

@@ -1,12 +1,13 @@
 """An interrupted or timed-out atomic load never leaves the live graph emptier than before (each real store).
 
-Each case runs `tppo-graph load --replace` as a process through a proxy that holds one request (an upload, the count
-of the staging graph, the switch) before or after forwarding it, and sends SIGINT or SIGTERM (once: wait for the
-request in flight, then clean up; twice: abandon it) while it is held. Where the load did not report that the new
-graph is in place, the live graph's triple count and the hash of its sorted triples must be what they were. The one
-exception is a switch abandoned in flight (a second interrupt), which the load reports as not known yet: the store
-may still carry it out, so the live graph must then be the old graph or the new one, nothing in between, and the
-staging graph must be left for the switch.
+Each case runs `tppo-graph load --replace` by one of the two atomic routes as a process through a proxy that holds
+one request (an upload, the count of the staging graph, the switch; the single upload of the put route) before or
+after forwarding it, and sends SIGINT or SIGTERM (once: wait for the request in flight, then clean up; twice:
+abandon it) while it is held. Where the load did not report that the new graph is in place, the live graph's
+triple count and the hash of its sorted triples must be what they were. The one exception is a switch or a single
+upload abandoned in flight (a second interrupt), which the load reports as not known yet: the store may still
+carry it out, so the live graph must then be the old graph or the new one, nothing in between, and a staging
+graph must be left for the switch.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from tppo_graph.engines import RemoteEngine
 from tppo_graph.loading import load_into
 
 from .proxy import Faults, Proxy
-from .test_store import GRAPH
+from .test_store import GRAPH, VIRTUOSO_PUT
 
 pytestmark = pytest.mark.server
 
@@ -47,7 +48,7 @@ def live(store, tmp_path):
     return store
 
 
-def _load(proxy: Proxy, store, *extra: str) -> subprocess.Popen[str]:
+def _load(proxy: Proxy, store, route: str, *extra: str) -> subprocess.Popen[str]:
     endpoint = proxy.url + store.query.split(store.base, 1)[1]
     command = [sys.executable, "-m", "tppo_graph", "load", "--endpoint", endpoint, "--graph", GRAPH]
     env = {**os.environ, "TPPO_GRAPH_CACHE": "never"}
@@ -55,12 +56,19 @@ def _load(proxy: Proxy, store, *extra: str) -> subprocess.Popen[str]:
         command += ["--user", store.credentials.user]
         env["TPPO_GRAPH_PASSWORD"] = store.credentials.password
     return subprocess.Popen(
-        [*command, "--replace", "--chunk-size", "3000", *extra],
+        [*command, "--replace", "--route", route, "--chunk-size", "3000", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
+
+
+def _atomic_there(store, route: str) -> None:
+    if route == "put" and store.name != "oxigraph":
+        pytest.skip(
+            f"the single request is not atomic on {store.name}, so `auto` does not take it there: {VIRTUOSO_PUT}"
+        )
 
 
 #: what the last line says, and what the live graph must then be
@@ -91,35 +99,66 @@ def _check(server, proxy, process, before, new_count, *, expect_code):
     return last
 
 
-# (held request, hold its answer instead of the request, answer it with HTTP 500, signals sent, what the message says)
+# (route, held request, hold its answer instead of the request, answer it with HTTP 500, signals sent, what the
+# message says)
 CASES = [
     (
+        "staging",
         "upload:2",
         False,
         False,
         [SIGINT],
         ["while uploading chunk 2: <https://w3id.org/tppo/graph/test> was not changed"],
     ),
-    ("upload:2", False, False, [SIGTERM], ["was not changed; the staging graph was dropped"]),
-    ("upload:3", True, False, [SIGINT], ["was not changed; the staging graph was dropped"]),
-    ("upload:2", False, False, [SIGINT, SIGINT], ["was not changed; the staging graph", "may be left behind"]),
-    ("count-staging", False, False, [SIGTERM], ["was not changed; the staging graph was dropped"]),
+    ("staging", "upload:2", False, False, [SIGTERM], ["was not changed; the staging graph was dropped"]),
+    ("staging", "upload:3", True, False, [SIGINT], ["was not changed; the staging graph was dropped"]),
+    (
+        "staging",
+        "upload:2",
+        False,
+        False,
+        [SIGINT, SIGINT],
+        ["was not changed; the staging graph", "may be left behind"],
+    ),
+    ("staging", "count-staging", False, False, [SIGTERM], ["was not changed; the staging graph was dropped"]),
     # the switch held before it reaches the store: one interrupt waits for its answer, which says it was done ...
-    ("switch", False, False, [SIGINT], ["the switch was carried out"]),
-    ("switch", False, False, [SIGTERM], ["the switch was carried out"]),
+    ("staging", "switch", False, False, [SIGINT], ["the switch was carried out"]),
+    ("staging", "switch", False, False, [SIGTERM], ["the switch was carried out"]),
     # ... or that it failed: being non-SILENT it changed nothing, and the staging graph can be dropped
-    ("switch", False, True, [SIGINT], ["the switch failed", "was not changed; the staging graph was dropped"]),
+    (
+        "staging",
+        "switch",
+        False,
+        True,
+        [SIGINT],
+        ["the switch failed", "was not changed; the staging graph was dropped"],
+    ),
     # two interrupts abandon the switch in flight: nothing is sent that could race it; it happens later
-    ("switch", False, False, [SIGINT, SIGINT], ["the store may still carry it out"]),
-    ("switch", False, False, [SIGTERM, SIGTERM], ["the store may still carry it out"]),
+    ("staging", "switch", False, False, [SIGINT, SIGINT], ["the store may still carry it out"]),
+    ("staging", "switch", False, False, [SIGTERM, SIGTERM], ["the store may still carry it out"]),
     # the switch run by the store, its answer held: found done, or still running when the load stopped
-    ("switch", True, False, [SIGINT, SIGINT], ["the switch was carried out|the store may still carry it out"]),
+    (
+        "staging",
+        "switch",
+        True,
+        False,
+        [SIGINT, SIGINT],
+        ["the switch was carried out|the store may still carry it out"],
+    ),
+    # the single upload held before it reaches the store: one interrupt waits for its answer: done ...
+    ("put", "upload:1", False, False, [SIGINT], ["during the upload: the load is complete"]),
+    # ... or refused: one transaction, so nothing of it was kept
+    ("put", "upload:1", False, True, [SIGTERM], ["during the upload, which failed", "was not changed"]),
+    # two interrupts abandon it in flight: it reaches the store later, all of it or none
+    ("put", "upload:1", False, False, [SIGINT, SIGINT], ["the store may still carry it out", "never a part"]),
+    # carried out by the store, its answer held: the count shows the new graph
+    ("put", "upload:1", True, False, [SIGTERM, SIGTERM], ["the load is complete|the store may still carry it out"]),
 ]
 
 
-def _case_id(hold: str, after: bool, fail: bool, signals: list[int], _says: list[str]) -> str:
+def _case_id(route: str, hold: str, after: bool, fail: bool, signals: list[int], _says: list[str]) -> str:
     names = "+".join(signal.Signals(s).name for s in signals)
-    return f"{hold}-{'answer' if after else 'request'}{'-fails' if fail else ''}-{names}"
+    return f"{route}-{hold}-{'answer' if after else 'request'}{'-fails' if fail else ''}-{names}"
 
 
 def _says(last: str, says: list[str]) -> None:
@@ -129,15 +168,16 @@ def _says(last: str, says: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("hold", "after", "fail", "signals", "says"), [pytest.param(*c, id=_case_id(*c)) for c in CASES]
+    ("route", "hold", "after", "fail", "signals", "says"), [pytest.param(*c, id=_case_id(*c)) for c in CASES]
 )
 def test_interrupted_load_leaves_the_live_graph_intact_or_says_it_is_replaced(
-    live, bundled_store, hold, after, fail, signals, says
+    live, bundled_store, route, hold, after, fail, signals, says
 ):
+    _atomic_there(live, route)
     before = _state(live)
     faults = Faults(hold=hold, hold_after=after, fail_held=fail, hold_seconds=2.0)
     with Proxy(live.base, faults) as proxy:
-        process = _load(proxy, live)
+        process = _load(proxy, live, route)
         assert faults.holding.wait(60), "the load never reached the held request"
         for signum in signals:
             time.sleep(0.3)
@@ -148,16 +188,22 @@ def test_interrupted_load_leaves_the_live_graph_intact_or_says_it_is_replaced(
 
 
 @pytest.mark.parametrize("after", [False, True], ids=["request-held", "answer-held"])
-def test_switch_timeout_is_watched_to_its_end_and_reported(live, bundled_store, after):
-    """The switch outlives --timeout, held before the store or its answer held: the load watches the store (sending
-    nothing that could race the switch) until the staging graph is gone, and reports the switch carried out."""
-    says = "the switch was carried out"
+@pytest.mark.parametrize("route", ["staging", "put"])
+def test_a_late_answer_is_watched_to_its_end_and_reported(live, bundled_store, after, route):
+    """The switch (or the single upload) outlives --timeout, held before the store or its answer held: the load
+    watches the store by reads alone (nothing that could race it) and reports it carried out once it shows."""
+    _atomic_there(live, route)
     before = _state(live)
-    faults = Faults(hold="switch", hold_after=after, hold_seconds=4.0)
+    hold, what, says = (
+        ("switch", "switching the staged graph in", "the switch was carried out")
+        if route == "staging"
+        else ("upload:1", "uploading the graph", "the load is complete")
+    )
+    faults = Faults(hold=hold, hold_after=after, hold_seconds=4.0)
     with Proxy(live.base, faults) as proxy:
-        process = _load(proxy, live, "--timeout", "2")
+        process = _load(proxy, live, route, "--timeout", "2")
         last = _check(live, proxy, process, before, len(bundled_store), expect_code=2)
-    assert "switching the staged graph in: no answer within 2 s (timeout)" in last
+    assert f"{what}: no answer within 2 s (timeout)" in last
     assert says in last, last
 
 
@@ -166,7 +212,7 @@ def test_switch_refused_by_the_store_changes_nothing(live, bundled_store):
     before = _state(live)
     faults = Faults(hold="switch", fail_held=True, hold_seconds=0.0)
     with Proxy(live.base, faults) as proxy:
-        process = _load(proxy, live)
+        process = _load(proxy, live, "staging")
         last = _check(live, proxy, process, before, len(bundled_store), expect_code=2)
     assert (
         "switching the staged graph in: HTTP 500" in last and "was not changed; the staging graph was dropped" in last

@@ -135,7 +135,11 @@ def test_digest_auth_answers_the_challenge_once_then_at_once(tmp_path, oxigraph)
 
     with Proxy(oxigraph.base, Faults(digest=(USER, PASSWORD))) as proxy:
         summary = load_into(
-            f"{proxy.url}/query", graph="urn:x:g", chunk_size=4000, credentials=Credentials(USER, PASSWORD)
+            f"{proxy.url}/query",
+            graph="urn:x:g",
+            chunk_size=4000,
+            credentials=Credentials(USER, PASSWORD),
+            route="staging",  # several uploads: each answers the challenge at once
         )
         sent = proxy.faults.authorizations
     assert summary.triples_in_target == oxigraph.count("urn:x:g") > 0 and summary.chunks > 2

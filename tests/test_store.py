@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,10 +80,26 @@ def loaded(request) -> Iterator[Loaded]:
         server.kept.discard(LOADED)
 
 
-def test_load_then_count_equals_the_bundled_graph(store, bundled_store):
-    summary = load_into(store.query, graph=GRAPH, replace=True, chunk_size=1500, credentials=store.credentials)
+#: the atomic routes of a load: one transactional request, staging + switch
+ATOMIC_ROUTES = ["put", "staging"]
+#: the route `auto` (the default) takes on each store: the fastest that is atomic there (see VIRTUOSO_PUT)
+AUTO_ROUTE = {"oxigraph": "put", "virtuoso": "staging"}
+VIRTUOSO_PUT = (
+    "Virtuoso 7.2.5 runs a Graph Store PUT as no transaction: a body malformed half-way leaves the graph emptied "
+    "and holding the triples parsed before the error (9,783 of 19,070); so `auto` takes staging + switch there"
+)
+
+
+@pytest.mark.parametrize("route", ["auto", *ATOMIC_ROUTES])
+def test_load_then_count_equals_the_bundled_graph(store, bundled_store, route):
+    summary = load_into(
+        store.query, graph=GRAPH, replace=True, chunk_size=1500, credentials=store.credentials, route=route
+    )
     assert summary.triples_sent == summary.triples_staged == summary.triples_in_target == len(bundled_store)
-    assert summary.chunks > 1
+    route = AUTO_ROUTE[store.name] if route == "auto" else route
+    assert summary.route == route
+    assert summary.atomic == (route != "put" or store.name == "oxigraph")  # see VIRTUOSO_PUT
+    assert summary.chunks == 1 if route == "put" else summary.chunks > 1
     assert store.count(GRAPH) == len(bundled_store)
     assert store.graphs() == {GRAPH}  # the staging graph is gone
 
@@ -124,10 +141,12 @@ def test_saved_queries_agree_with_the_embedded_engine(name, loaded, local, reque
     query = get_query(name)
     bindings = bind_params(query, example_params(query), local)
     embedded = local.query(query.body, bindings)
+    hangs = loaded.server.name == "virtuoso" and VIRTUOSO_WRONG.get(name, "").startswith(_HANGS)
     try:
-        remote = loaded.engine(timeout=20).query(query.body, bindings)  # a hang is a failure, soon
+        # a hang is a failure, soon; a known one (measured: none within 300 s) is shown in 3 s
+        remote = loaded.engine(timeout=3 if hangs else 20).query(query.body, bindings)
     finally:
-        if VIRTUOSO_WRONG.get(name, "").startswith(_HANGS) and loaded.server.name == "virtuoso":
+        if hangs:
             # the store goes on with a query it cannot plan, holding locks that later tests wait for: restarted
             loaded.server.stop()
             loaded.server.start()
@@ -188,34 +207,60 @@ def _path(server) -> str:
     return server.query.split(str(server.base), 1)[1]
 
 
+@pytest.mark.parametrize("route", ATOMIC_ROUTES)
 @pytest.mark.parametrize("fault", ["fail", "corrupt"])
-def test_failed_load_leaves_the_live_graph_unchanged(store, fault):
+def test_failed_load_leaves_the_live_graph_unchanged(store, fault, route, request):
+    """An upload refused (HTTP 500) or malformed half-way (the store's parser fails on it): nothing changes. On
+    the single request, the corrupt case is the store's own transaction undoing what it had parsed."""
+    if store.name == "virtuoso" and route == "put" and fault == "corrupt":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=VIRTUOSO_PUT))
     load_into(store.query, graph=GRAPH, replace=True, credentials=store.credentials)
     before = _graph_state(store)
-    faults = Faults(fail_upload=3) if fault == "fail" else Faults(corrupt_upload=2)
+    nth = 1 if route == "put" else 3
+    faults = Faults(fail_upload=nth) if fault == "fail" else Faults(corrupt_upload=nth - 1 or 1)
     with Proxy(store.base, faults) as proxy, pytest.raises(StoreError) as info:
-        load_into(proxy.url + _path(store), graph=GRAPH, replace=True, chunk_size=2000, credentials=store.credentials)
-    assert "uploading chunk" in str(info.value) and "\n" not in str(info.value)
+        load_into(
+            proxy.url + _path(store),
+            graph=GRAPH,
+            replace=True,
+            chunk_size=2000,
+            credentials=store.credentials,
+            route=route,
+        )
+    says = "uploading the graph" if route == "put" else "uploading chunk"
+    assert says in str(info.value) and "\n" not in str(info.value)
+    if route == "put":  # what the error says of the target is what the store does
+        promise = "was not changed" if store.name == "oxigraph" else "may be partly written"
+        assert promise in str(info.value), str(info.value)
     assert _graph_state(store) == before  # counted, and asked by a query
     assert store.graphs() == {GRAPH}  # the staging graph was dropped
 
 
-def test_server_stopping_mid_load_leaves_the_live_graph_unchanged(store):
+@pytest.mark.parametrize("route", ATOMIC_ROUTES)
+def test_server_stopping_mid_load_leaves_the_live_graph_unchanged(store, route):
     load_into(store.query, graph=GRAPH, replace=True, credentials=store.credentials)
     before = _graph_state(store)
+    faults = Faults(hold="upload:1" if route == "put" else None, hold_seconds=1.0)
+    # the single request: the store stops while the proxy holds it; the chunks: after the first one
+    stopper = threading.Thread(target=lambda: faults.holding.wait(60) and store.stop())
 
     def stop_after_first_chunk(sent: int, _total: int) -> None:
         store.stop()
 
-    with pytest.raises(StoreError, match="cannot reach"):
+    with Proxy(store.base, faults) as proxy, pytest.raises(StoreError, match="cannot reach"):
+        if route == "put":
+            stopper.start()
         load_into(
-            store.query,
+            proxy.url + _path(store),
             graph=GRAPH,
             replace=True,
             chunk_size=2000,
-            progress=stop_after_first_chunk,
+            progress=None if route == "put" else stop_after_first_chunk,
             credentials=store.credentials,
+            route=route,
         )
+    if route == "put":
+        stopper.join()
     store.start()  # same store on disk
     assert _graph_state(store) == before
 
@@ -447,7 +492,10 @@ def test_ask_answers_a_boolean_on_every_store(loaded, pattern, expected):
 
 @pytest.mark.parametrize(
     ("option", "says"),
-    [("--store-endpoint", "uploading chunk 1: HTTP"), ("--update-endpoint", "checking the update endpoint: HTTP")],
+    [
+        ("--store-endpoint", "uploading the graph: HTTP|uploading chunk 1: HTTP"),  # auto: put on Oxigraph
+        ("--update-endpoint", "checking the update endpoint: HTTP"),
+    ],
 )
 def test_a_layout_the_derivation_does_not_fit_is_one_line_and_writes_nothing(store, runner, monkeypatch, option, says):
     """What a user of another store sees when the derived URLs are wrong: the request and its HTTP error, nothing
@@ -455,5 +503,5 @@ def test_a_layout_the_derivation_does_not_fit_is_one_line_and_writes_nothing(sto
     args = ["load", "--endpoint", store.query, "--graph", GRAPH, option, store.base + "/nothing"]
     result = runner.invoke(main, [*args, *cli_auth(store, monkeypatch)])
     assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
-    assert says in result.stderr and "Traceback" not in result.output
+    assert any(choice in result.stderr for choice in says.split("|")) and "Traceback" not in result.output
     assert store.graphs() == set()

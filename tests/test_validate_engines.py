@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from tppo_graph.validation import ValidationReport, resolve_validator
 
-from .shacl_runs import CASES, run
+from .shacl_runs import CASES, case_id, run
 
 _BNODE = re.compile(r"_:[A-Za-z0-9]+")
 
@@ -26,10 +25,6 @@ def comparable(report: ValidationReport) -> list[tuple]:
         for r in report.results
     ]
     return sorted(rows, key=lambda t: tuple("" if v is None else v for v in t))  # a count result has no value
-
-
-def case_id(case: tuple[Path, ...] | None) -> str:
-    return "bundled-graph" if case is None else case[-1].name
 
 
 def test_auto_prefers_the_fast_engine():

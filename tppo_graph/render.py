@@ -349,15 +349,21 @@ def render_grlc_export(summary: ExportSummary) -> str:
 
 
 def render_load(summary: LoadSummary, fmt: str = "text") -> str:
-    """What a load did: triples, files, target, mode, chunks, time, and the counts in the store."""
+    """What a load did: triples, files, target, route, requests, time, and the counts in the store."""
     if fmt == "json":
         return render_json(summary.to_dict())
     target = f"<{summary.graph}>" if summary.graph else "the default graph"
-    mode = ("replaced" if summary.replaced else "added") + ("" if summary.atomic else ", not atomic")
+    route = {
+        "put": "route put: one request" + ("" if summary.atomic else ", not atomic on this store"),
+        "staging": f"route staging: {summary.chunks} chunks, then the switch",
+        "direct": f"route direct: {summary.chunks} chunks, not atomic",
+    }[summary.route]
+    staged = f"{summary.triples_staged:,} staged, " if summary.route == "staging" else ""
     return (
         f"Loaded {summary.triples_sent:,} triples from {summary.files} files into {target} at {summary.endpoint} "
-        f"({mode}, {summary.chunks} chunks, {summary.seconds:.2f} s, {summary.triples_per_second:,.0f} triples/s).\n"
-        f"Counted in the store: {summary.triples_staged:,} staged, {summary.triples_in_target:,} in the target graph.\n"
+        f"({'replaced' if summary.replaced else 'added'}, {route}, {summary.seconds:.2f} s, "
+        f"{summary.triples_per_second:,.0f} triples/s).\n"
+        f"Counted in the store: {staged}{summary.triples_in_target:,} in the target graph.\n"
     )
 
 

@@ -385,9 +385,13 @@ class Transport:
         request.full_url = add_params(f"{base}?{own.query}" if own.query else base, params)
         self.send(what, request)
 
-    def upload(self, url: str, payload: bytes, media_type: str, *, what: str) -> None:
-        """POST RDF to a Graph Store Protocol URL (adds to the graph the URL names)."""
-        request = urllib.request.Request(url, data=payload, method="POST")
+    def upload(
+        self, url: str, payload: bytes | memoryview, media_type: str, *, what: str, replace: bool = False
+    ) -> None:
+        """RDF to a Graph Store Protocol URL: ``POST`` adds to the graph the URL names, ``PUT`` (``replace``)
+        replaces it. A memoryview is sent as it is, by its length (not chunked, which some stores refuse)."""
+        request = urllib.request.Request(url, data=payload, method="PUT" if replace else "POST")
         request.add_header("Content-Type", media_type)
+        request.add_header("Content-Length", str(len(payload) if isinstance(payload, bytes) else payload.nbytes))
         request.add_header("Accept", UPDATE_ACCEPT)
         self.send(what, request)

@@ -256,10 +256,16 @@ def run_network(args: argparse.Namespace) -> int:
 
 
 def build_load() -> Parser:
+    from ..loading import ROUTES
+
     extra = (
-        "\n\nThe graph goes to a staging named graph in chunks (Graph Store Protocol), is counted there, and is\n"
-        "switched in with one SPARQL Update (MOVE with --replace, ADD otherwise): a failed load leaves the target\n"
-        "graph unchanged. --no-staging writes straight into the target: faster, but not atomic."
+        "\n\nRoutes: auto (the default) takes the fastest atomic route for the store: put on Oxigraph, staging\n"
+        "elsewhere. put sends the whole graph in one Graph Store Protocol request (PUT with --replace, POST\n"
+        "otherwise), atomic only where the store runs it as one transaction (Oxigraph does, Virtuoso does not).\n"
+        "staging uploads it in chunks into a staging named graph, counts it there and switches it in with one SPARQL\n"
+        "Update (MOVE with --replace, ADD otherwise): atomic wherever an update request is. Either atomic route\n"
+        "leaves the target unchanged when a load fails. direct (--no-staging) writes the chunks straight into the\n"
+        "target: fast, but not atomic."
     )
     example = f"{PROG} load --endpoint http://127.0.0.1:7878/query --graph https://w3id.org/tppo/graph --replace"
     p = _parser("load", example, extra)
@@ -271,8 +277,16 @@ def build_load() -> Parser:
     p.add_argument("--replace", action="store_true", help="Replace the target graph's content instead of adding.")
     p.add_argument("--update-endpoint", metavar="URL", help="SPARQL Update URL, when not derivable from --endpoint.")
     p.add_argument("--store-endpoint", metavar="URL", help="Graph Store Protocol URL, when not derivable.")
-    p.add_argument("--chunk-size", type=int, default=50_000, help="Triples per upload request (default 50000).")
-    p.add_argument("--no-staging", action="store_true", help="Write straight into the target (not atomic).")
+    route = p.add_mutually_exclusive_group()
+    route.add_argument(
+        "--route", choices=ROUTES, default="auto", help="How the graph goes in (default auto; see below)."
+    )
+    route.add_argument(
+        "--no-staging", dest="route", action="store_const", const="direct", help="The same as --route direct."
+    )
+    p.add_argument(
+        "--chunk-size", type=int, default=50_000, help="Triples per request of the staging and direct routes."
+    )
     p.add_argument("--timeout", type=seconds, default=300.0, help="Seconds each request may take in all (default 300).")
     p.add_argument("--format", dest="fmt", choices=("text", "json"), default="text")
     credential_options(p)
@@ -300,7 +314,7 @@ def run_load(args: argparse.Namespace) -> int:
         credentials=credentials_of(args),
         chunk_size=args.chunk_size,
         timeout=args.timeout,
-        staging=not args.no_staging,
+        route=args.route,
         progress=progress,
         notice=lambda text: note(("\n" if show else "") + text),
     )
