@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,15 @@ def data_files() -> list[Path]:
 
 def ontology_files() -> list[Path]:
     return sorted((bundled_root() / "ontology").glob("*.ttl"))
+
+
+def pytest_configure(config) -> None:
+    """Let the processes the tests start take Ctrl-C as a user's terminal gives it. A suite started in the
+    background of a non-interactive shell (`pytest &`, nohup, some CI runners) inherits SIGINT ignored, and every
+    process it starts would ignore it too, as POSIX has it; the interrupt tests would then test nothing. A handler
+    here is reset to the default in each child at exec, where an ignored signal stays ignored."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:
