@@ -25,7 +25,7 @@ from tppo_graph.engines import RemoteEngine
 from tppo_graph.loading import load_into
 
 from .proxy import Faults, Proxy
-from .test_store import GRAPH, VIRTUOSO_PUT
+from .test_store import AUTO_ROUTE, GRAPH, VIRTUOSO_PUT
 
 pytestmark = pytest.mark.server
 
@@ -65,7 +65,7 @@ def _load(proxy: Proxy, store, route: str, *extra: str) -> subprocess.Popen[str]
 
 
 def _atomic_there(store, route: str) -> None:
-    if route == "put" and store.name != "oxigraph":
+    if route == "put" and AUTO_ROUTE[store.name] != "put":
         pytest.skip(
             f"the single request is not atomic on {store.name}, so `auto` does not take it there: {VIRTUOSO_PUT}"
         )

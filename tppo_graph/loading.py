@@ -103,15 +103,22 @@ def _upload_url(endpoints: Endpoints, graph: str | None, bulk: bool) -> str:
     return url + "&no_transaction" if bulk else url
 
 
+def _payloads(source: ox.Store, chunk_size: int, seen: set[int]) -> Iterator[tuple[int, bytes]]:
+    """The graph as N-Triples chunks (triples, bytes), every blank node skolemised to its stable IRI (see chunking:
+    a second load of the same graph adds nothing); the hash of each triple sent goes into ``seen``."""
+    for chunk in chunk_triples(source, chunk_size, skolem=True):
+        lines = [str(t) for t in chunk]  # N-Triples terms; with " .\n" each is an N-Triples line
+        seen.update(map(hash, lines))
+        yield len(chunk), (" .\n".join(lines) + " .\n").encode("utf-8")
+
+
 @contextlib.contextmanager
 def _one_body(source: ox.Store, chunk_size: int, seen: set[int]) -> Iterator[memoryview]:
     """The whole graph as one N-Triples body, skolemised, in an unlinked temporary file mapped into memory: the
     pages are the file's, not the heap's, and a body that must be sent again (a fresh digest challenge) is."""
     with tempfile.TemporaryFile(prefix="tppo-graph-load-") as spool:
-        for chunk in chunk_triples(source, chunk_size, skolem=True):
-            lines = [str(t) for t in chunk]
-            seen.update(map(hash, lines))
-            spool.write((" .\n".join(lines) + " .\n").encode("utf-8"))
+        for _, payload in _payloads(source, chunk_size, seen):
+            spool.write(payload)
         spool.flush()
         if spool.tell() == 0:
             yield memoryview(b"")
@@ -271,17 +278,13 @@ def load_into(
                 requests.run(lambda: _update(transport, endpoints, clear, "clearing the target"), "the clear")
                 before = 0
             url = _upload_url(endpoints, staging_graph if staging_graph else graph, oxigraph)
-            # blank nodes skolemised (stable IRIs, see chunking): a second load of the same graph adds nothing
-            for chunk in chunk_triples(source, chunk_size, skolem=True):
-                lines = [str(t) for t in chunk]  # N-Triples terms; with " .\n" each is an N-Triples line
-                payload = (" .\n".join(lines) + " .\n").encode("utf-8")
-                seen.update(map(hash, lines))
+            for size, payload in _payloads(source, chunk_size, seen):
                 phase = "upload"
                 what = f"uploading chunk {chunks + 1}"
                 requests.run(
                     partial(transport.upload, url, payload, "application/n-triples", what=what), f"chunk {chunks + 1}"
                 )
-                sent += len(chunk)
+                sent += size
                 chunks += 1
                 if progress is not None:
                     progress(sent, 0)
