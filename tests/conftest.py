@@ -11,6 +11,10 @@ from tppo_graph.resources import bundled_root, graph_files
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(__file__).resolve().parent / "data"
+#: options for the short-lived JVMs the tests start (Jena, the Nu Html Checker): the client compiler alone and
+#: the serial collector take half their CPU, which two cores shared with three other workers lack; the client
+#: compiler's deeper frames need a larger stack for the checker's schema
+LEAN_JVM = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss4m")
 
 
 @pytest.fixture(scope="session", autouse=True)

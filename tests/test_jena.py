@@ -19,7 +19,7 @@ from tppo_graph.engines import read_answer
 from tppo_graph.export import export_graph
 from tppo_graph.results import SelectResult
 
-from .conftest import ROOT
+from .conftest import LEAN_JVM, ROOT
 from .test_queries import normalised
 
 JENA_ENV = ROOT.parent / "shared" / "tools" / "jena-env.sh"
@@ -46,7 +46,7 @@ def jena_classpath() -> str:
 def test_jena_parses_every_saved_query_as_it_is_on_disk(jena_classpath):
     files = sorted((ROOT / "queries").glob("*.rq"))
     checker = ROOT / "tests" / "jena" / "ParseQueries.java"
-    command = ["java", "-cp", jena_classpath, str(checker), *map(str, files)]
+    command = ["java", *LEAN_JVM, "-cp", jena_classpath, str(checker), *map(str, files)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     rejected = [line for line in done.stdout.splitlines() if not line.startswith("ok ")]
     assert done.returncode == 0 and not rejected, "\n".join(rejected) or done.stderr[-1000:]
@@ -80,7 +80,7 @@ def test_jena_answers_the_printed_query_as_tppo_graph_does(jena_classpath, print
     from tppo_graph.queries import run_query
 
     query, graph = printed
-    command = ["java", "-cp", jena_classpath, "arq.sparql", "--data", str(graph), "--query", str(query)]
+    command = ["java", *LEAN_JVM, "-cp", jena_classpath, "arq.sparql", "--data", str(graph), "--query", str(query)]
     done = subprocess.run([*command, f"--results={fmt}"], capture_output=True, check=False, env=os.environ.copy())
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-1000:]
     text = query.read_text(encoding="utf-8")
