@@ -186,8 +186,9 @@ def test_the_qc_catalogue():
         "qc-citation-year",
         "qc-reference-entries",
     ]
+    engine = LocalEngine(load_store())
     for name in QC_QUERIES:
-        assert run_query(name, engine=LocalEngine(load_store())).variables[:6] == (
+        assert run_query(name, engine=engine).variables[:6] == (
             "kind",
             "severity",
             "citation",
@@ -221,9 +222,9 @@ def test_the_findings_are_the_audits_and_the_reviewed_extras_and_nothing_else():
     assert sum(1 for _, s, *_ in findings() if s == "substantive") == 25
 
 
-def test_no_finding_is_written_in_the_data():
+def test_no_finding_is_written_in_the_data(bundled_graph):
     """The computed kinds occur nowhere in the data: the checks derive them; only assessed kinds are recorded."""
-    vocab = load_graph()
+    vocab = bundled_graph  # the session's parse of the files: read only
     computed = set(vocab.subjects(SKOS.broader, URIRef(TPV + "finding-computed")))
     assessed = set(vocab.subjects(SKOS.broader, URIRef(TPV + "finding-assessed")))
     assert len(computed) == 12 and len(assessed) == 2
@@ -235,8 +236,8 @@ def test_no_finding_is_written_in_the_data():
     assert computed_rows and "qc-citation-assessed" not in computed_rows
 
 
-def test_cito_cites_exactly_the_works_the_text_cites():
-    graph = load_graph()
+def test_cito_cites_exactly_the_works_the_text_cites(bundled_graph):
+    graph = bundled_graph
     cited = set(graph.objects(PAPER, CITO.cites))
     denoted = {graph.value(entry, BIRO.references) for entry in graph.objects(None, C4O.denotes)}
     assert cited == denoted
@@ -244,8 +245,8 @@ def test_cito_cites_exactly_the_works_the_text_cites():
     assert URIRef(TPD + "ref-mcadam-2022") not in cited and URIRef(TPD + "ref-makhfudz-2015") not in cited
 
 
-def test_what_is_transcribed():
-    graph = load_graph()
+def test_what_is_transcribed(bundled_graph):
+    graph = bundled_graph
     citations = set(graph.subjects(RDF.type, URIRef(TPPO + "InTextCitation")))
     entries = set(graph.subjects(RDF.type, URIRef(TPPO + "ReferenceEntry")))
     authors = set(graph.subjects(RDF.type, URIRef(TPPO + "Author")))
@@ -260,9 +261,9 @@ def test_what_is_transcribed():
     assert numbers == list(range(1, 36))
 
 
-def test_each_work_is_described_as_its_entry_prints_it():
+def test_each_work_is_described_as_its_entry_prints_it(bundled_graph):
     """Authors in order, year, title, venue, pages and DOI are all in the entry's printed text, in that order."""
-    graph = load_graph()
+    graph = bundled_graph
     problems = []
     for entry in graph.subjects(RDF.type, URIRef(TPPO + "ReferenceEntry")):
         text = str(graph.value(entry, C4O.hasContent))
@@ -292,8 +293,8 @@ def test_each_work_is_described_as_its_entry_prints_it():
     assert not problems, "\n".join(problems)
 
 
-def test_each_link_to_an_entry_says_it_was_resolved_by_the_project():
-    graph = load_graph()
+def test_each_link_to_an_entry_says_it_was_resolved_by_the_project(bundled_graph):
+    graph = bundled_graph
     for citation in set(graph.subjects(C4O.denotes, None)):
         notes = [
             graph.value(p, URIRef(TPPO + "verificationNote"))

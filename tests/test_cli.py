@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -44,14 +45,13 @@ def test_every_verb_has_verbose(runner, verb):
     assert "--verbose" in runner.invoke(main, [verb, "--help"]).output
 
 
-def test_stats_table_and_json(runner):
+def test_stats_table_and_json(runner, bundled_graph):
     from rdflib import RDF, URIRef
     from rdflib.namespace import DCTERMS
 
-    from tppo_graph.parsing import load_graph
     from tppo_graph.resources import graph_files
 
-    bundled_graph = load_graph()  # stats describes what the files assert, not the entailed closure
+    # bundled_graph: stats describes what the files assert, not the entailed closure
 
     table = runner.invoke(main, ["stats"])
     assert table.exit_code == 0, table.output
@@ -119,17 +119,16 @@ def test_verbose_shows_the_traceback_behind_an_error(runner):
 @pytest.mark.parametrize(
     ("fmt", "rdflib_format"), [("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld"), ("rdfxml", "xml")]
 )
-def test_export_round_trips(runner, tmp_path: Path, fmt, rdflib_format):
-    from tppo_graph.parsing import load_graph
-
+def test_export_round_trips(runner, tmp_path: Path, fmt, rdflib_format, bundled_graph):
     out = tmp_path / f"graph.{fmt}"
     result = runner.invoke(main, ["export", "--format", fmt, "-o", str(out)])
     assert result.exit_code == 0, result.output
     parsed = Graph().parse(out, format=rdflib_format)
     # the asserted graph (export writes no entailment unless --entailed) plus its computed VoID statistics
-    assert len(parsed) == len(load_graph()) + _void_count()
+    assert len(parsed) == len(bundled_graph) + _void_count()
 
 
+@functools.cache
 def _void_count() -> int:
     from tppo_graph.dataset import statistics, void_triples
     from tppo_graph.parsing import load_store
@@ -138,12 +137,9 @@ def _void_count() -> int:
 
 
 @pytest.mark.parametrize("fmt", ["trig", "nq"])
-def test_dataset_export_keeps_ontology_and_data_apart(runner, fmt):
+def test_dataset_export_keeps_ontology_and_data_apart(runner, fmt, bundled_graph):
     from rdflib import Dataset
 
-    from tppo_graph.parsing import load_graph
-
-    bundled_graph = load_graph()
     result = runner.invoke(main, ["export", "--format", fmt])
     assert result.exit_code == 0
     ds = Dataset()
