@@ -75,11 +75,13 @@ def test_fresh_install_has_no_dev_dependencies(fresh_venv: Path):
     assert done.stdout.strip() == "[]"
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
+def _env(venv: Path) -> dict[str, str]:
+    """The environment of a user of the fresh install: none of this checkout's settings, one cache of their own
+    (beside the environment: the first run builds the store there and the next ones use it, as a user's would)."""
     # without PYTHONDONTWRITEBYTECODE: the first run writes the bytecode of what it imports for the others
     dropped = ("TPPO_GRAPH_DATA", "PYTHONPATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")
     env = {k: v for k, v in os.environ.items() if k not in dropped}
-    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    env["XDG_CACHE_HOME"] = str(venv.parent / "cache")
     return env
 
 
@@ -104,7 +106,7 @@ def test_fresh_install_imports_everything_it_uses(fresh_venv: Path, tmp_path: Pa
     done = subprocess.run(
         [str(fresh_venv / "bin" / "python"), "-c", IMPORT_PROBE],
         cwd=tmp_path,
-        env=_env(tmp_path),
+        env=_env(fresh_venv),
         capture_output=True,
         text=True,
         check=False,
@@ -130,7 +132,7 @@ def test_installed_wheel_runs_away_from_the_checkout(fresh_venv: Path, tmp_path:
     done = subprocess.run(
         [str(fresh_venv / "bin" / "tppo-graph"), *args],
         cwd=tmp_path,
-        env=_env(tmp_path),
+        env=_env(fresh_venv),
         capture_output=True,
         text=True,
         check=False,
