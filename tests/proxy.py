@@ -28,9 +28,10 @@ class Faults:
     delay: float = 0.0
     hold: str | None = None  # the kind of request to hold (see `kind`): "upload:2", "count-staging", "switch"
     hold_after: bool = False  # hold the answer after forwarding instead of the request before forwarding
-    hold_seconds: float = 2.0
+    hold_seconds: float = 2.0  # at most: a test that has seen what it waited for ends the hold with `release`
     fail_held: bool = False  # answer the held request with HTTP 500 after the hold instead of forwarding it
     holding: threading.Event = field(default_factory=threading.Event)  # set when the hold begins
+    release: threading.Event = field(default_factory=threading.Event)  # set by the test: the hold ends at once
     status: int | None = None  # answer every request with this status and `body` instead of forwarding it
     body: bytes = b""
     content_type: str = "text/plain"
@@ -162,7 +163,7 @@ class Proxy:
                 held = faults.hold is not None and kind(self.command, self.path, body, faults.uploads) == faults.hold
                 if held and not faults.hold_after:
                     faults.holding.set()
-                    time.sleep(faults.hold_seconds)
+                    faults.release.wait(faults.hold_seconds)
                     if faults.fail_held:
                         self._answer(500, b"injected failure of the held request")
                         return
@@ -181,7 +182,7 @@ class Proxy:
                     # Only now: the store has carried the request out (a slow MOVE must not still be running when
                     # the test's signals arrive, or the case would be "switch in progress", not "answer held").
                     faults.holding.set()
-                    time.sleep(faults.hold_seconds)
+                    faults.release.wait(faults.hold_seconds)
                 self._answer(status, answer, headers)
 
             def version_string(self) -> str:
