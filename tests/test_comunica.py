@@ -26,16 +26,15 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 
 from tppo_graph.catalogue import get_query, list_queries
 from tppo_graph.cli import main
 from tppo_graph.export import export_graph
-from tppo_graph.results import AskResult, QueryResult, SelectResult
+from tppo_graph.results import AskResult, SelectResult
 from tppo_graph.server import free_port, wait_until_ready
 
-from .test_queries import example_params, normalised
+from .test_queries import example_params, normalised, results_json
 
 pytestmark = pytest.mark.server
 
@@ -126,14 +125,6 @@ def comunica(tmp_path_factory) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def _parsed(stdout: bytes, ordered: bool) -> QueryResult:
-    parsed = ox.parse_query_results(stdout, format=ox.QueryResultsFormat.JSON)
-    if isinstance(parsed, ox.QueryBoolean):
-        return AskResult(bool(parsed))
-    variables = [v.value for v in parsed.variables]
-    return SelectResult(variables, [{v: s[v] for v in variables} for s in parsed], ordered=ordered)
-
-
 @pytest.mark.parametrize("name", [q.name for q in list_queries()])
 def test_query_endpoint_on_comunica_answers_like_the_embedded_engine(name, comunica, runner):
     query = get_query(name)
@@ -144,7 +135,7 @@ def test_query_endpoint_on_comunica_answers_like_the_embedded_engine(name, comun
     assert remote.exit_code == 0, remote.output
     local = runner.invoke(main, args)
     assert local.exit_code == 0, local.output
-    got, expected = _parsed(remote.stdout_bytes, query.ordered), _parsed(local.stdout_bytes, query.ordered)
+    got, expected = results_json(remote.stdout_bytes, query.ordered), results_json(local.stdout_bytes, query.ordered)
     if isinstance(expected, AskResult):
         assert isinstance(got, AskResult) and got.boolean == expected.boolean
         return
