@@ -187,15 +187,29 @@ class VirtuosoServer:
                     raise RuntimeError(f"virtuoso-t did not answer on {self.query} within {timeout:.0f} s") from None
                 time.sleep(0.25)
         if first:
-            # a fresh database's dba account has the password "dba": changed at once, then the loading user
-            self.isql(
-                f"USER_SET_PASSWORD('dba', '{self.dba_password}');",
-                f"USER_CREATE('{self.user}', '{self.password}');",
-                f'GRANT SPARQL_UPDATE TO "{self.user}";',
-                password="dba",
-            )
+            self._secure()
+            self.isql(f"USER_CREATE('{self.user}', '{self.password}');", f'GRANT SPARQL_UPDATE TO "{self.user}";')
             self.system_graphs = frozenset(self._all_graphs())
             self.system_triples = _count(self.query, None)
+
+    def _secure(self, attempts: int = 20) -> None:
+        """Change a fresh database's dba password ("dba") at once, and make sure the change holds.
+
+        Once, a change made in the first second the server was online did not: the next login with the new
+        password was refused, and the server logged no other login. So the new password is tried, and while
+        it is refused the change is made again (from "dba": a refusal of that too is an error)."""
+        change = f"USER_SET_PASSWORD('dba', '{self.dba_password}');"
+        self.isql(change, password="dba")
+        for _ in range(attempts):
+            try:
+                self.isql("SELECT 1;")
+                return
+            except RuntimeError as exc:
+                if "Bad login" not in str(exc):
+                    raise
+            time.sleep(0.25)
+            self.isql(change, password="dba")
+        raise RuntimeError(f"Virtuoso refused the dba password it was given {attempts} times")
 
     def isql(self, *statements: str, password: str | None = None, timeout: float = 3600.0) -> str:
         """Run SQL statements through Virtuoso's ``isql`` on the SQL port (as dba); their output."""
