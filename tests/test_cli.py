@@ -12,8 +12,10 @@ from rdflib import Graph
 
 from tppo_graph.cli import VERBS as CLI_VERBS
 from tppo_graph.cli import main
+from tppo_graph.results import SelectResult
 
 from .conftest import ROOT
+from .test_queries import parsed_results
 
 VERBS = sorted(CLI_VERBS)
 
@@ -227,14 +229,10 @@ def test_query_output_is_valid_w3c_results(runner, fmt):
     result = runner.invoke(main, ["query", HEADLINE, "--format", fmt])
     assert result.exit_code == 0, result.output
     kind = {"json": ox.QueryResultsFormat.JSON, "tsv": ox.QueryResultsFormat.TSV}
-
-    def read() -> tuple[list[str], int]:  # the iterator is dropped here, in its own thread (see results_json)
-        parsed = ox.parse_query_results(result.stdout_bytes, format=kind[fmt])
-        return [v.value for v in parsed.variables], len(list(parsed))
-
-    variables, rows = read()
-    assert variables[:2] == ["obligation", "provision"]
-    assert rows > 0
+    parsed = parsed_results(result.stdout_bytes, fmt=kind[fmt])
+    assert isinstance(parsed, SelectResult)
+    assert list(parsed.variables)[:2] == ["obligation", "provision"]
+    assert len(parsed.rows) > 0
 
 
 def test_query_csv_follows_the_w3c_csv_format(runner):

@@ -34,7 +34,7 @@ from tppo_graph.export import export_graph
 from tppo_graph.results import AskResult, SelectResult
 from tppo_graph.server import free_port, wait_until_ready
 
-from .test_queries import example_params, normalised, results_json
+from .test_queries import example_params, normalised, parsed_results
 
 pytestmark = pytest.mark.server
 
@@ -135,7 +135,10 @@ def test_query_endpoint_on_comunica_answers_like_the_embedded_engine(name, comun
     assert remote.exit_code == 0, remote.output
     local = runner.invoke(main, args)
     assert local.exit_code == 0, local.output
-    got, expected = results_json(remote.stdout_bytes, query.ordered), results_json(local.stdout_bytes, query.ordered)
+    got, expected = (
+        parsed_results(remote.stdout_bytes, query.ordered),
+        parsed_results(local.stdout_bytes, query.ordered),
+    )
     if isinstance(expected, AskResult):
         assert isinstance(got, AskResult) and got.boolean == expected.boolean
         return

@@ -58,13 +58,16 @@ def normalised(result: QueryResult, text: str) -> tuple[list[tuple], Counter]:
     return sequence, Counter(rows)
 
 
-def results_json(data: bytes | Path, ordered: bool) -> QueryResult:
-    """SPARQL results JSON (bytes or a file) read by pyoxigraph, independently of the toolkit's own reader.
+def parsed_results(
+    data: bytes | Path, ordered: bool = False, fmt: ox.QueryResultsFormat = ox.QueryResultsFormat.JSON
+) -> QueryResult:
+    """SPARQL results (bytes or a file; JSON unless ``fmt`` says) read by pyoxigraph, independently of the
+    toolkit's own reader.
 
     pyoxigraph's result iterator is dropped here, in the thread that made it: left in a test's frame it could be
     freed by a garbage collection in a query's worker thread, which pyoxigraph refuses ("unsendable")."""
     where = {"path": data} if isinstance(data, Path) else {"input": data}
-    parsed = ox.parse_query_results(**where, format=ox.QueryResultsFormat.JSON)
+    parsed = ox.parse_query_results(**where, format=fmt)
     if isinstance(parsed, ox.QueryBoolean):
         return AskResult(bool(parsed))
     variables = [v.value for v in parsed.variables]
@@ -74,7 +77,7 @@ def results_json(data: bytes | Path, ordered: bool) -> QueryResult:
 def golden(name: str, ordered: bool) -> QueryResult:
     path = GOLDEN / f"{name}.srj"
     assert path.exists(), f"no golden result for {name}: run scripts/update_golden.py {name} and review it"
-    return results_json(path, ordered)
+    return parsed_results(path, ordered)
 
 
 def test_every_file_of_the_catalogue_folder_is_a_query():
@@ -140,7 +143,7 @@ def test_rdflib_answers_the_printed_text_as_pyoxigraph_and_the_cli_do(name, loca
     )
     ran = runner.invoke(main, [*args, "--format", "json"])
     assert ran.exit_code == 0, ran.output
-    expected = results_json(ran.stdout_bytes, query.ordered)
+    expected = parsed_results(ran.stdout_bytes, query.ordered)
     assert normalised(printed, query.body) == normalised(expected, query.body)
     oxi = local.query(query.body, bind_params(query, example_params(query), local, language="en"))  # as the CLI
     assert getattr(oxi, "variables", None) == getattr(printed, "variables", None)
